@@ -1,0 +1,73 @@
+# uhomey: a Homey client small enough for an ESP32 wall button.
+#   h = uhomey.connect("config.json"); h.toggle("Kitchen light")
+from .errors import (  # noqa: F401
+    AuthError,
+    ConfigError,
+    HomeyError,
+    HTTPError,
+    NetworkError,
+    NotFound,
+    ProtocolError,
+    Rejected,
+    TLSError,
+    Unreachable,
+)
+
+__version__ = "0.1.0"
+
+
+def _tls_factory(cfg):
+    ctx = []
+
+    def make(origin):
+        if not ctx:
+            from . import log
+            from .compat import tls_context
+            from .config import load_cas
+
+            verify = cfg["tls"]["verify"]
+            if not verify:
+                log.warning("TLS certificate checks are OFF (tls.verify is false): "
+                            "anyone on the network path can read the session")
+                cas = []
+            else:
+                cas = load_cas(cfg)
+                if not cas:
+                    from .compat import MICROPYTHON
+
+                    if MICROPYTHON:
+                        raise ConfigError("%s needs a trusted CA: set tls.ca in the config to a DER or PEM file"
+                                          % origin)
+            ctx.append(tls_context(cas, verify))
+        return ctx[0]
+
+    return make
+
+
+def connect(config, eager=True, clock=None):
+    """A Homey session from a config file path (or an already-parsed dict).
+
+    With eager=True (the REPL default) a missing login or Homey session is made
+    now, so a wrong password shows up here; a stored session costs no request.
+    Firmware passes eager=False to boot without the network.
+    """
+    from .auth import ApiKey, Cloud
+    from .compat import ticks_ms
+    from .config import check, load
+    from .homey import Homey
+    from .http import Http
+    from .store import Store
+
+    cfg = check(config) if isinstance(config, dict) else load(config)
+    clock = clock or ticks_ms
+    store = Store(cfg["tokens"])
+    http = Http(tls=_tls_factory(cfg), timeout=cfg["timeout"])
+    if cfg["mode"] == "apikey":
+        auth = ApiKey(cfg, store, http)
+    else:
+        auth = Cloud(cfg, store, http, clock)
+    h = Homey(cfg, store, http, auth, clock)
+    if eager and cfg["mode"] == "cloud":
+        auth.base()
+        auth.bearer()
+    return h

@@ -1,0 +1,143 @@
+# Reads and checks the config file. Every complaint names the key and says
+# what to put there; none repeats a secret's value.
+from .compat import dirname, path_join
+from .errors import ConfigError
+
+ATHOM_DEFAULTS = (
+    ("email", ""),
+    ("password", ""),
+    ("otp", ""),
+    ("client_id", ""),
+    ("client_secret", ""),
+    ("client_auth", "basic"),
+    ("redirect_uri", "http://localhost"),
+    ("accounts_url", "https://accounts.athom.com"),
+    ("api_url", "https://api.athom.com"),
+)
+HOMEY_DEFAULTS = (
+    ("id", ""),
+    ("url", ""),
+    ("api_key", ""),
+    ("webhook_url", "https://webhook.homey.app"),
+)
+
+
+def load(path):
+    """The config at `path`, checked, with defaults filled and paths made absolute."""
+    import json
+
+    try:
+        with open(path) as f:
+            raw = json.load(f)
+    except OSError:
+        raise ConfigError("cannot read the config file %s: does it exist?" % path)
+    except ValueError:
+        raise ConfigError("the config file %s is not valid JSON: check commas and quotes" % path)
+    return check(raw, dirname(path), path)
+
+
+def _section(raw, name, defaults, where):
+    sec = raw.get(name)
+    if sec is None:
+        sec = {}
+    if not isinstance(sec, dict):
+        raise ConfigError("%s: `%s` must be an object" % (where, name))
+    out = dict(sec)
+    for key, default in defaults:
+        v = out.get(key)
+        if v is None:
+            out[key] = default
+        elif not isinstance(v, str):
+            raise ConfigError("%s: %s.%s must be a string" % (where, name, key))
+    return out
+
+
+def _url(where, key, value):
+    if value and not (value.startswith("http://") or value.startswith("https://")):
+        raise ConfigError("%s: %s must start with http:// or https:// (it is %r)" % (where, key, value[:60]))
+    return value.rstrip("/")
+
+
+def check(raw, base_dir="", where="config"):
+    """Validate a config dict (as read from JSON). Returns a new, normalised dict."""
+    if not isinstance(raw, dict):
+        raise ConfigError("%s: the top level must be a JSON object" % where)
+    cfg = dict(raw)
+    athom = _section(raw, "athom", ATHOM_DEFAULTS, where)
+    homey = _section(raw, "homey", HOMEY_DEFAULTS, where)
+    for key in ("accounts_url", "api_url"):
+        athom[key] = _url(where, "athom." + key, athom[key])
+    for key in ("url", "webhook_url"):
+        homey[key] = _url(where, "homey." + key, homey[key])
+    if athom["client_auth"] not in ("basic", "form"):
+        raise ConfigError('%s: athom.client_auth must be "basic" or "form"' % where)
+    otp = athom["otp"].replace(" ", "")
+    if otp and not (len(otp) == 6 and otp.isdigit()):
+        raise ConfigError("%s: athom.otp must be the 6-digit code from your authenticator app" % where)
+    athom["otp"] = otp
+    fresh = homey.get("fresh_ms", 10000)
+    if not isinstance(fresh, int) or isinstance(fresh, bool) or fresh < 0:
+        raise ConfigError("%s: homey.fresh_ms must be a whole number of milliseconds" % where)
+    homey["fresh_ms"] = fresh
+    if homey["api_key"]:
+        if not homey["url"]:
+            raise ConfigError(
+                "%s: homey.api_key is set but homey.url is missing: give the Homey's local address, "
+                "e.g. http://192.168.1.20" % where
+            )
+        cfg["mode"] = "apikey"
+    else:
+        cfg["mode"] = "cloud"
+        for key in ("client_id", "client_secret"):
+            if not athom[key]:
+                raise ConfigError(
+                    "%s: athom.%s is missing: create an app at https://tools.developer.homey.app "
+                    "(or use homey.api_key with homey.url on a Homey Pro)" % (where, key)
+                )
+    cfg["athom"] = athom
+    cfg["homey"] = homey
+
+    tls = raw.get("tls") or {}
+    if not isinstance(tls, dict):
+        raise ConfigError("%s: `tls` must be an object" % where)
+    verify = tls.get("verify", True)
+    if not isinstance(verify, bool):
+        raise ConfigError("%s: tls.verify must be true or false" % where)
+    ca = tls.get("ca") or []
+    if isinstance(ca, str):
+        ca = [ca]
+    if not isinstance(ca, list) or not all(isinstance(c, str) for c in ca):
+        raise ConfigError("%s: tls.ca must be a file name or a list of file names" % where)
+    cfg["tls"] = {"verify": verify, "ca": [path_join(base_dir, c) for c in ca]}
+
+    tokens = raw.get("tokens", "tokens.json")
+    if not isinstance(tokens, str) or not tokens:
+        raise ConfigError("%s: tokens must be a file name" % where)
+    cfg["tokens"] = path_join(base_dir, tokens)
+
+    timeout = raw.get("timeout", 10)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 120:
+        raise ConfigError("%s: timeout must be a number of seconds between 0 and 120" % where)
+    cfg["timeout"] = timeout
+    return cfg
+
+
+def load_cas(cfg):
+    """The trust anchors named by tls.ca, as a list of DER certificates."""
+    from .compat import pem_to_der
+
+    out = []
+    for path in cfg["tls"]["ca"]:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            raise ConfigError("cannot read tls.ca file %s" % path)
+        if data.lstrip().startswith(b"-----BEGIN"):
+            ders = pem_to_der(data)
+            if not ders:
+                raise ConfigError("tls.ca file %s holds no certificate" % path)
+            out.extend(ders)
+        else:
+            out.append(data)
+    return out

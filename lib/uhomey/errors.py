@@ -1,0 +1,48 @@
+# Every error that reaches a caller is a HomeyError. Messages say which step
+# failed and what to do; they never carry a token, password, cookie or secret.
+
+
+class HomeyError(Exception):
+    pass
+
+
+class ConfigError(HomeyError):
+    """The config file is missing, unreadable or has a wrong value."""
+
+
+class NetworkError(HomeyError):
+    """No answer: DNS, connect, reset, timeout. The next call reconnects."""
+
+
+class Unreachable(NetworkError):
+    """Could not connect at all (refused, no route, DNS): the address may have changed."""
+
+
+class TLSError(NetworkError):
+    """The server's certificate was not trusted or named another host."""
+
+
+class ProtocolError(HomeyError):
+    """An answer that is not what the protocol promises (HTML for JSON, a body cut short)."""
+
+
+class HTTPError(HomeyError):
+    """The server answered with an error status; `status` and `retry_after` (s or None)."""
+
+    def __init__(self, msg, status=0, retry_after=None, code=None):
+        super().__init__(msg)
+        self.status = status
+        self.retry_after = retry_after
+        self.code = code
+
+
+class AuthError(HTTPError):
+    """Login or token failure that needs the user: wrong password, revoked tokens."""
+
+
+class NotFound(HTTPError):
+    """No such device, capability, flow or variable."""
+
+
+class Rejected(HTTPError):
+    """The Homey (or uhomey's own check) refused a value; the message gives the reason."""
