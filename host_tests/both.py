@@ -36,8 +36,10 @@ print(%(mark)r + json.dumps(r))
 
 
 def _reset_uhomey():
-    for name in list(sys.modules):
-        if name == "uhomey" or name.startswith("uhomey."):
+    """A fresh uhomey (and fresh dual modules bound to it), as a new process would have."""
+    for name, mod in list(sys.modules.items()):
+        f = str(getattr(mod, "__file__", "") or "")
+        if name == "uhomey" or name.startswith("uhomey.") or f.startswith(str(DUAL)):
             del sys.modules[name]
 
 

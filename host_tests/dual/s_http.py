@@ -1,6 +1,7 @@
 # Drives uhomey's HTTP client through a list of requests (CPython and MicroPython).
 from uhomey.errors import HomeyError
-from uhomey.http import CookieJar, Http
+from uhomey.http import Http
+from uhomey.login import CookieJar
 
 
 def sequence(base, steps, timeout=2):
@@ -23,18 +24,19 @@ def sequence(base, steps, timeout=2):
                 o["json"] = r.json()
             elif how == "stream":
                 parts = []
+                mv = memoryview(bytearray(5))
                 while True:
-                    piece = r.read(5)
-                    if not piece:
+                    n = r.readinto(mv)
+                    if not n:
                         break
-                    parts.append(piece)
+                    parts.append(bytes(mv[:n]))
                 o["body"] = b"".join(parts).decode()
                 o["pieces"] = len(parts)
             elif how == "cookies":
                 jar = CookieJar()
                 jar.update(r)
                 o["cookies"] = jar.header()
-                o["set_cookie"] = r.header_all("Set-Cookie")
+                o["set_cookie"] = [v for k, v in r.headers if k.lower() == "set-cookie"]
                 r.close()
             else:
                 r.close()

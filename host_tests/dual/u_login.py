@@ -1,5 +1,5 @@
 # Consent-page parsing, JWT reading and the Homey choice (CPython and MicroPython).
-from uhomey import login
+from uhomey import consent, login
 from uhomey.errors import AuthError, ProtocolError
 from uhomey.form import b64url_decode
 
@@ -42,28 +42,28 @@ PAGE = b"""<!doctype html><html><head><title>Authorise</title></head><body>
 
 def test_consent_inputs_any_attribute_order_quotes_and_chunking():
     for step in (1, 3, 7, 50, 600, 5000):
-        csrf, res = login.consent_inputs(FakeResp(PAGE, step))
+        csrf, res = consent.consent_inputs(FakeResp(PAGE, step))
         assert csrf == "tok-EN_abc123", (step, csrf)
         assert res == ["resource.homey.aaaaaaaaaaaaaaaaaaaaaaaa", "resource.homey.bbbbbbbbbbbbbbbbbbbbbbbb"], res
 
 
 def test_parse_attrs():
-    a = login.parse_attrs("<input value='v 1' NAME=\"_csrf\" type=hidden disabled data-q=\"x>y\"")
+    a = consent.parse_attrs("<input value='v 1' NAME=\"_csrf\" type=hidden disabled data-q=\"x>y\"")
     assert a == {"value": "v 1", "name": "_csrf", "type": "hidden", "disabled": "", "data-q": "x>y"}, a
-    assert login.parse_attrs("<input\n\tname=a\nvalue=b/")["value"] == "b/"
-    assert login.parse_attrs('<input name="x" value="a&amp;b&#x2F;c">')["value"] == "a&b/c"
+    assert consent.parse_attrs("<input\n\tname=a\nvalue=b/")["value"] == "b/"
+    assert consent.parse_attrs('<input name="x" value="a&amp;b&#x2F;c">')["value"] == "a&b/c"
 
 
 def test_consent_page_without_csrf():
-    csrf, res = login.consent_inputs(FakeResp(b"<html><input name=resource value=resource.homey.x></html>"))
+    csrf, res = consent.consent_inputs(FakeResp(b"<html><input name=resource value=resource.homey.x></html>"))
     assert csrf is None and res == ["resource.homey.x"]
 
 
 def test_consent_page_too_large():
     try:
-        login.consent_inputs(FakeResp(b"x" * (login.MAX_PAGE + 10), 4000))
+        consent.consent_inputs(FakeResp(b"x" * (consent.MAX_PAGE + 10), 4000))
     except ProtocolError as e:
-        assert "larger" in str(e)
+        assert "over" in str(e)
     else:
         raise AssertionError("no error")
 

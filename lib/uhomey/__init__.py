@@ -21,24 +21,13 @@ def _tls_factory(cfg):
 
     def make(origin):
         if not ctx:
-            from . import log
-            from .compat import tls_context
-            from .config import load_cas
+            from . import log, tlsctx
 
             verify = cfg["tls"]["verify"]
             if not verify:
                 log.warning("TLS certificate checks are OFF (tls.verify is false): "
                             "anyone on the network path can read the session")
-                cas = []
-            else:
-                cas = load_cas(cfg)
-                if not cas:
-                    from .compat import MICROPYTHON
-
-                    if MICROPYTHON:
-                        raise ConfigError("%s needs a trusted CA: set tls.ca in the config to a DER or PEM file"
-                                          % origin)
-            ctx.append(tls_context(cas, verify))
+            ctx.append(tlsctx.context(tlsctx.load_cas(cfg["tls"]["ca"]) if verify else [], verify))
         return ctx[0]
 
     return make
@@ -51,8 +40,8 @@ def connect(config, eager=True, clock=None):
     now, so a wrong password shows up here; a stored session costs no request.
     Firmware passes eager=False to boot without the network.
     """
-    from .auth import ApiKey, Cloud
-    from .compat import ticks_ms
+    from .auth import PHASE_MODULES, ApiKey, Cloud
+    from .compat import ticks_ms, unload
     from .config import check, load
     from .homey import Homey
     from .http import Http
@@ -67,7 +56,8 @@ def connect(config, eager=True, clock=None):
     else:
         auth = Cloud(cfg, store, http, clock)
     h = Homey(cfg, store, http, auth, clock)
+    unload(*PHASE_MODULES)
     if eager and cfg["mode"] == "cloud":
+        auth.bearer()  # a new session finds the Homey's address too
         auth.base()
-        auth.bearer()
     return h

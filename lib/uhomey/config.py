@@ -1,6 +1,5 @@
 # Reads and checks the config file. Every complaint names the key and says
 # what to put there; none repeats a secret's value.
-from .compat import dirname, path_join
 from .errors import ConfigError
 
 ATHOM_DEFAULTS = (
@@ -20,6 +19,17 @@ HOMEY_DEFAULTS = (
     ("api_key", ""),
     ("webhook_url", "https://webhook.homey.app"),
 )
+
+
+def path_join(base_dir, name):
+    if not name or name[0] == "/" or not base_dir:
+        return name
+    return base_dir.rstrip("/") + "/" + name
+
+
+def dirname(path):
+    i = path.rfind("/")
+    return "" if i < 0 else (path[:i] or "/")
 
 
 def load(path):
@@ -120,24 +130,3 @@ def check(raw, base_dir="", where="config"):
         raise ConfigError("%s: timeout must be a number of seconds between 0 and 120" % where)
     cfg["timeout"] = timeout
     return cfg
-
-
-def load_cas(cfg):
-    """The trust anchors named by tls.ca, as a list of DER certificates."""
-    from .compat import pem_to_der
-
-    out = []
-    for path in cfg["tls"]["ca"]:
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError:
-            raise ConfigError("cannot read tls.ca file %s" % path)
-        if data.lstrip().startswith(b"-----BEGIN"):
-            ders = pem_to_der(data)
-            if not ders:
-                raise ConfigError("tls.ca file %s holds no certificate" % path)
-            out.extend(ders)
-        else:
-            out.append(data)
-    return out

@@ -4,7 +4,6 @@ from . import log
 from .errors import HomeyError, NotFound, Rejected
 from .form import quote
 from .homey import is_uuid
-from .http import raise_for
 from .jscan import TOO_LONG, JsonScanner
 
 _KINDS = ("flow", "advancedflow")
@@ -188,6 +187,8 @@ def webhook(h, event, tag=None):
         url += "?tag=" + quote(str(tag))
     r = h.http.request("GET", url)
     if r.status >= 400:
+        from .fail import raise_for
+
         raise_for(r, "calling webhook %r" % event)
     r.close()
     return True

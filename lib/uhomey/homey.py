@@ -4,7 +4,6 @@
 from . import log
 from .compat import ticks_diff, ticks_ms
 from .errors import HomeyError, NotFound, Rejected, Unreachable
-from .http import raise_for
 
 _JSON = ("Content-Type", "application/json")
 MAX_REMEMBERED = 32
@@ -73,6 +72,8 @@ class Homey:
             if not hid:
                 self._learn_id(r)
             if r.status >= 400:
+                from .fail import raise_for
+
                 raise_for(r, what)
             return r
 

@@ -3,10 +3,35 @@
 from . import log
 from .errors import AuthError, ProtocolError
 from .form import b64url_decode, parse_qs, query_get, quote, urlencode
-from .http import CookieJar, origin_of, raise_for
+from .http import origin_of
 
-MAX_PAGE = 65536
 _FORM = ("Content-Type", "application/x-www-form-urlencoded")
+_REDIRECT = (301, 302, 303, 307, 308)
+
+
+class CookieJar:
+    """Cookies of the accounts host, replayed as they came (the approve step needs `_csrf`)."""
+
+    def __init__(self):
+        self.items = []
+
+    def update(self, resp):
+        for k, line in resp.headers:
+            if k.lower() != "set-cookie":
+                continue
+            i = line.find(";")
+            pair = line if i < 0 else line[:i]
+            j = pair.find("=")
+            if j <= 0:
+                continue
+            name = pair[:j].strip()
+            value = pair[j + 1:].strip()
+            self.items = [kv for kv in self.items if kv[0] != name]
+            if value and "max-age=0" not in line[i:].lower().replace(" ", ""):
+                self.items.append((name, value))
+
+    def header(self):
+        return "; ".join("%s=%s" % kv for kv in self.items)
 
 
 def jwt_homey(token):
@@ -31,117 +56,6 @@ def jwt_homey(token):
         if isinstance(v, str) and v:
             return v
     return None
-
-
-def _entities(s):
-    if "&" not in s:
-        return s
-    for a, b in (("&quot;", '"'), ("&#39;", "'"), ("&#x27;", "'"), ("&lt;", "<"), ("&gt;", ">"),
-                 ("&#x2F;", "/"), ("&#47;", "/"), ("&amp;", "&")):
-        s = s.replace(a, b)
-    return s
-
-
-def parse_attrs(tag):
-    """Attributes of one HTML tag (str) as a dict; any order, any quote style."""
-    attrs = {}
-    n = len(tag)
-    i = tag.find(" ") if " " in tag else n
-    for ws in "\t\r\n":
-        j = tag.find(ws)
-        if 0 <= j < i:
-            i = j
-    while i < n:
-        while i < n and tag[i] in " \t\r\n/>":
-            i += 1
-        j = i
-        while j < n and tag[j] not in " \t\r\n=/>":
-            j += 1
-        name = tag[i:j].lower()
-        if not name:
-            break
-        i = j
-        while i < n and tag[i] in " \t\r\n":
-            i += 1
-        value = ""
-        if i < n and tag[i] == "=":
-            i += 1
-            while i < n and tag[i] in " \t\r\n":
-                i += 1
-            if i < n and tag[i] in "\"'":
-                q = tag[i]
-                j = tag.find(q, i + 1)
-                if j < 0:
-                    j = n
-                value = tag[i + 1:j]
-                i = j + 1
-            else:
-                j = i
-                while j < n and tag[j] not in " \t\r\n>":
-                    j += 1
-                value = tag[i:j]
-                i = j
-        attrs[name] = _entities(value)
-    return attrs
-
-
-def _tag_end(data, i):
-    """Index of the '>' closing the tag that starts at i, skipping quoted values; -1 if not yet."""
-    q = 0
-    n = len(data)
-    while i < n:
-        c = data[i]
-        if q:
-            if c == q:
-                q = 0
-        elif c == 34 or c == 39:
-            q = c
-        elif c == 62:
-            return i
-        i += 1
-    return -1
-
-
-def consent_inputs(resp):
-    """(csrf, [resource values]) from the consent page, streamed one buffer at a time."""
-    csrf = None
-    resources = []
-    carry = b""
-    total = 0
-    chunk = bytearray(512)
-    mv = memoryview(chunk)
-    while True:
-        n = resp.readinto(mv)
-        if not n:
-            break
-        total += n
-        if total > MAX_PAGE:
-            resp.close()
-            raise ProtocolError("the consent page is larger than %d bytes; is this really accounts.athom.com?"
-                                % MAX_PAGE)
-        data = carry + bytes(mv[:n])
-        low = data.lower()
-        i = 0
-        carry = b""
-        while True:
-            j = low.find(b"<input", i)
-            if j < 0:
-                carry = data[max(i, len(data) - 6):]
-                break
-            k = _tag_end(data, j)
-            if k < 0:
-                carry = data[j:]
-                if len(carry) > 4096:
-                    carry = b""
-                break
-            a = parse_attrs(data[j:k].decode())
-            name = a.get("name")
-            if name == "_csrf" and a.get("value"):
-                csrf = a["value"]
-            elif name == "resource" and a.get("value", "").startswith("resource.homey."):
-                resources.append(a["value"])
-            i = k + 1
-    return csrf, resources
 
 
 def choose_homey(offered, wanted, jwt_id):
@@ -204,11 +118,13 @@ def password_login(http, cfg, token_request):
     r = http.request("GET", accounts + "/oauth2/authorise?" + query,
                      headers=(("Accept", "text/html,application/json"),))
     jar.update(r)
-    if r.status in (301, 302, 303, 307, 308):
+    if r.status in _REDIRECT:
         log.info("consent given before; skipping the consent page")
         code = code_from(r, athom)
         homey_id = cfg["homey"]["id"] or jwt_homey(token)
     elif r.status == 200:
+        from .consent import consent_inputs
+
         csrf, offered = consent_inputs(r)
         if not csrf:
             raise ProtocolError("the consent page has no _csrf field; Athom may have changed it - "
@@ -221,11 +137,11 @@ def password_login(http, cfg, token_request):
             headers.append(("Cookie", cookie))
         r = http.request("POST", accounts + "/authorise?" + query, headers=headers, body=urlencode(
             (("resource", "resource.homey." + homey_id), ("_csrf", csrf), ("allow", "Allow"))))
-        if r.status not in (301, 302, 303, 307, 308):
-            raise_for(r, "approving the consent page")
+        if r.status not in _REDIRECT:
+            _raise(r, "approving the consent page")
         code = code_from(r, athom)
     else:
-        raise_for(r, "opening the consent page (check athom.client_id and athom.redirect_uri)")
+        _raise(r, "opening the consent page (check athom.client_id and athom.redirect_uri)")
     http.close(origin_of(accounts))
     tokens = token_request(
         (("grant_type", "authorization_code"), ("code", code)),
@@ -234,10 +150,10 @@ def password_login(http, cfg, token_request):
 
 
 def _login_failed(r):
-    from .http import error_text
-
     if r.status in (400, 401, 403):
-        text, code = error_text(r)
+        from .fail import reason
+
+        text, code = reason(r)
         if code == "otp_required":
             raise AuthError("this Athom account uses two-factor authentication: put the current 6-digit "
                             "code in athom.otp and try within 30 s", r.status, None, code)
@@ -246,4 +162,10 @@ def _login_failed(r):
                             r.status, None, code)
         raise AuthError("Athom refused the email or password (%s): check athom.email and athom.password"
                         % (text or "HTTP %d" % r.status), r.status, None, code)
-    raise_for(r, "logging in to Athom")
+    _raise(r, "logging in to Athom")
+
+
+def _raise(r, what):
+    from .fail import raise_for
+
+    raise_for(r, what)

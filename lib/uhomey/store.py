@@ -1,55 +1,66 @@
 # The token store: what lets a reboot skip the Athom login. One small JSON
 # file, always replaced whole (tmp + rename), so a power cut mid-write leaves
 # the previous version, never half a refresh token.
-from . import log
-from .compat import write_atomic
+# Keys: refresh_token, access_token, access_expires (epoch s, 0 = unknown),
+# homey_id, homey_url, homey_session, api_version, and name caches.
+import os
+
+from .compat import MICROPYTHON
 from .errors import HomeyError
 
-# Keys: refresh_token, access_token, access_expires (epoch s, 0 = unknown),
-# homey_id, homey_url, homey_session, api_version, names {name: id}.
+
+def write_atomic(path, data):
+    """Write bytes to path.tmp, then rename over path: a reader sees old or new, never half.
+    Private (0600) where the file system has modes."""
+    tmp = path + ".tmp"
+    if MICROPYTHON:
+        f = open(tmp, "wb")
+    else:
+        f = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+        os.chmod(tmp, 0o600)
+    try:
+        f.write(data)
+        f.flush()
+        if not MICROPYTHON:
+            os.fsync(f.fileno())
+    finally:
+        f.close()
+    os.rename(tmp, path)
 
 
 class Store:
     def __init__(self, path):
-        self.path = path
-        self.data = {}
-        self._load()
-
-    def _load(self):
         import json
 
+        self.path = path
+        self.data = {}
         try:
-            with open(self.path) as f:
+            with open(path) as f:
                 data = json.load(f)
+            if isinstance(data, dict):
+                self.data = data
         except OSError:
-            return
+            pass
         except ValueError:
-            log.warning("%s is not valid JSON; starting without stored tokens", self.path)
-            return
-        if isinstance(data, dict):
-            self.data = data
+            from . import log
+
+            log.warning("%s is not valid JSON; starting without stored tokens", path)
 
     def get(self, key, default=None):
         v = self.data.get(key)
         return default if v is None else v
 
     def update(self, **changes):
-        """Apply changes and write the file at once; raises HomeyError if it cannot."""
-        for k in changes:
-            v = changes[k]
-            if v is None:
-                self.data.pop(k, None)
-            else:
-                self.data[k] = v
-        self.save()
-
-    def save(self):
+        """Apply changes (None removes a key) and write the file at once; HomeyError if it cannot."""
         import json
 
+        for k in changes:
+            if changes[k] is None:
+                self.data.pop(k, None)
+            else:
+                self.data[k] = changes[k]
         try:
-            write_atomic(self.path, json.dumps(self.data).encode(), private=True)
+            write_atomic(self.path, json.dumps(self.data).encode())
         except OSError as e:
-            raise HomeyError(
-                "could not write the token store %s (%s): is the flash full or read-only?"
-                % (self.path, getattr(e, "errno", e))
-            )
+            raise HomeyError("could not write the token store %s (error %s): is the flash full or read-only?"
+                             % (self.path, getattr(e, "errno", "?")))

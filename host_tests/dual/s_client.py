@@ -1,0 +1,43 @@
+# Drives a whole uhomey session: connect, then a list of calls (CPython and MicroPython).
+import uhomey
+from uhomey import log
+
+
+def _plain(v):
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v
+
+
+def session(cfg_path, ops, eager=True, debug=False):
+    """ops: [[method, arg, ...], ...] on the Homey session; ["sleep", ms] waits.
+    Returns {"results": [{"ok": v} | {"error": cls, "msg": m}], "stats": {...}, "logs": [...]}"""
+    logs = []
+
+    def sink(level, msg):
+        logs.append(msg)
+        print("log:", msg)
+
+    log.sink = sink
+    log.level = log.DEBUG if debug else log.INFO
+    try:
+        h = uhomey.connect(cfg_path, eager)
+    except uhomey.HomeyError as e:
+        return {"connect_error": [e.__class__.__name__, str(e)], "logs": logs}
+    results = []
+    for op in ops:
+        name = op[0]
+        if name == "sleep":
+            from uhomey.compat import sleep_ms
+
+            sleep_ms(op[1])
+            continue
+        try:
+            results.append({"ok": _plain(getattr(h, name)(*op[1:]))})
+        except uhomey.HomeyError as e:
+            results.append({"error": e.__class__.__name__, "msg": str(e)})
+    http = h.http
+    stats = {"requests": http.requests, "connects": http.connects, "handshakes": http.handshakes,
+             "retries": http.retries}
+    h.close()
+    return {"results": results, "stats": stats, "logs": logs}

@@ -1,0 +1,95 @@
+# Finding the Homey: its entry in the account (user/me, streamed), then the
+# first of localUrl, localUrlSecure, remoteUrl whose ping answers with the
+# right X-Homey-ID (an address can come to belong to another Homey).
+from . import log
+from .compat import ticks_diff
+from .errors import AuthError, NetworkError, ProtocolError
+
+PROBE_TIMEOUT = 3
+AGAIN_MS = 60 * 1000
+_URL_KEYS = ("localUrl", "localUrlSecure", "remoteUrl", "remoteUrlForwarded")
+_KEEP = ("_id", "id", "name", "apiVersion", "platform") + _URL_KEYS
+
+
+def again(a):
+    """After the Homey's address stopped answering; True if a new address was found."""
+    if a.discovered is not None and ticks_diff(a.clock(), a.discovered) < AGAIN_MS:
+        return False
+    old = a.store.get("homey_url")
+    return discover(a) != old
+
+
+def discover(a):
+    a.discovered = a.clock()
+    info = _account_homey(a)
+    hid = info["id"]
+    tried = []
+    for key in _URL_KEYS:
+        url = info.get(key)
+        if not isinstance(url, str) or not url or url in tried:
+            continue
+        tried.append(url)
+        url = url.rstrip("/")
+        if _ping(a.http, url, hid):
+            a.store.update(homey_url=url, homey_id=hid, api_version=info.get("apiVersion") or 3)
+            log.info("reaching the Homey at %s", url)
+            return url
+    raise NetworkError("none of Homey %s's %d addresses answered as that Homey; is it online?" % (hid, len(tried)))
+
+
+def _ping(http, url, hid):
+    from .form import quote
+    from .http import origin_of
+
+    try:
+        r = http.request("GET", "%s/api/manager/system/ping?id=%s" % (url, quote(hid)), timeout=PROBE_TIMEOUT)
+    except (NetworkError, ProtocolError) as e:
+        log.info("%s does not answer: %s", origin_of(url), e)
+        return False
+    got = r.header("x-homey-id")
+    r.close()
+    if 200 <= r.status < 300 and got == hid:
+        return True
+    log.info("%s answers as another Homey (or HTTP %d); skipped", origin_of(url), r.status)
+    http.close(origin_of(url))
+    return False
+
+
+def _account_homey(a):
+    from . import cloud
+    from .jscan import JsonScanner
+
+    r = cloud.call(a, "GET", "/user/me", None, "reading the account (user/me)")
+    want = a.homey_id  # read after the call: it may have logged in and learned it
+    if not r.is_json():
+        r.json()  # raises the content-type error
+    sc = JsonScanner(r.readinto, 256, "the account (user/me)")
+    found = []
+    pick = None
+    try:
+        for k in sc.keys():
+            if k != "homeys":
+                sc.skip()
+                continue
+            for _ in sc.items():
+                h = {}
+                for hk in sc.keys():
+                    if hk in _KEEP:
+                        h[hk] = sc.value(300)
+                    else:
+                        sc.skip()
+                hid = h.get("_id") or h.get("id")
+                if isinstance(hid, str):
+                    h["id"] = hid
+                    found.append(hid)
+                    if hid == want or (want is None and pick is None):
+                        pick = h
+    finally:
+        r.close()
+    if pick is not None and (want is not None or len(found) == 1):
+        return pick
+    if want is None and found:
+        raise AuthError("this account has several Homeys (%s): set homey.id in the config to the one to use"
+                        % ", ".join(found))
+    raise AuthError("Homey %s is not on this Athom account (it has: %s); check homey.id"
+                    % (want or "?", ", ".join(found) or "none"))

@@ -1,0 +1,61 @@
+# Building the one TLS client context uhomey uses (each costs ~3 KB of heap on
+# MicroPython, so it is made once per trust setting and reused).
+from .errors import ConfigError
+
+
+def pem_to_der(data):
+    """Every certificate in a PEM blob as DER bytes (the unix port cannot read PEM)."""
+    from binascii import a2b_base64
+
+    out = []
+    begin = b"-----BEGIN CERTIFICATE-----"
+    i = data.find(begin)
+    while i >= 0:
+        j = data.find(b"-----END", i)
+        if j < 0:
+            break
+        out.append(a2b_base64(b"".join(data[i + len(begin):j].split())))
+        i = data.find(begin, j)
+    return out
+
+
+def load_cas(paths):
+    """The trust anchors in these files (DER or PEM), as a list of DER certificates."""
+    out = []
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            raise ConfigError("cannot read tls.ca file %s" % path)
+        if data.lstrip().startswith(b"-----BEGIN"):
+            ders = pem_to_der(data)
+            if not ders:
+                raise ConfigError("tls.ca file %s holds no certificate" % path)
+            out += ders
+        else:
+            out.append(data)
+    return out
+
+
+def context(cas, verify):
+    """A client context trusting `cas` (DER list); with verify=False, trusting anyone."""
+    try:
+        import tls
+    except ImportError:
+        import ssl as tls
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    if not verify:
+        if hasattr(ctx, "check_hostname"):
+            ctx.check_hostname = False
+        ctx.verify_mode = tls.CERT_NONE
+        return ctx
+    ctx.verify_mode = tls.CERT_REQUIRED
+    if not hasattr(ctx, "load_default_certs"):  # MicroPython: one DER certificate per call
+        for der in cas:
+            ctx.load_verify_locations(der)
+    elif cas:
+        ctx.load_verify_locations(cadata=b"".join(cas))
+    else:
+        ctx.load_default_certs()
+    return ctx
