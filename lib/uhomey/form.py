@@ -12,15 +12,22 @@ def _safe(c):
 def quote(s, plus=False):
     """Percent-encode the UTF-8 bytes of s; with plus=True a space becomes '+' (forms)."""
     b = s.encode() if isinstance(s, str) else s
-    out = []
+    for c in b:
+        if not _safe(c):
+            break
+    else:  # a JWT or an id: nothing to encode, and no copy of a 1 KB token
+        return b.decode()
+    out = bytearray()
     for c in b:
         if _safe(c):
-            out.append(chr(c))
+            out.append(c)
         elif plus and c == 32:
-            out.append("+")
+            out.append(43)
         else:
-            out.append("%" + _HEX[c >> 4] + _HEX[c & 15])
-    return "".join(out)
+            out.append(37)
+            out.append(ord(_HEX[c >> 4]))
+            out.append(ord(_HEX[c & 15]))
+    return out.decode()
 
 
 def urlencode(pairs):
