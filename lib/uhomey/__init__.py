@@ -43,11 +43,11 @@ def connect(config, eager=True, clock=None):
     from .auth import PHASE_MODULES, ApiKey, Cloud
     from .compat import ticks_ms, unload
     from .config import check, load
-    from .homey import Homey
     from .http import Http
     from .store import Store
 
     cfg = check(config) if isinstance(config, dict) else load(config)
+    unload("config")
     clock = clock or ticks_ms
     store = Store(cfg["tokens"])
     http = Http(tls=_tls_factory(cfg), timeout=cfg["timeout"])
@@ -55,9 +55,10 @@ def connect(config, eager=True, clock=None):
         auth = ApiKey(cfg, store, http)
     else:
         auth = Cloud(cfg, store, http, clock)
-    h = Homey(cfg, store, http, auth, clock)
+        if eager:  # before the Homey layer is compiled: login is the heap's busiest moment
+            auth.bearer()  # a new session finds the Homey's address too
+            auth.base()
     unload(*PHASE_MODULES)
-    if eager and cfg["mode"] == "cloud":
-        auth.bearer()  # a new session finds the Homey's address too
-        auth.base()
-    return h
+    from .homey import Homey
+
+    return Homey(cfg, store, http, auth, clock)

@@ -2,7 +2,7 @@
 # login when nothing else works, delegation, and the Homey session.
 # Functions take the auth.Cloud object `a`, which holds the state.
 from . import log
-from .compat import ticks_add, ticks_diff, wall_time
+from .compat import ticks_add, ticks_diff, unload, wall_time
 from .errors import AuthError, HTTPError, ProtocolError
 
 LOGIN_BACKOFF_MS = 15 * 60 * 1000  # after a refused password, do not try it again for this long
@@ -146,6 +146,8 @@ def login(a):
         if e.status in (400, 401, 403):
             a.login_refused = (now, e)
         raise
+    finally:
+        unload("login", "consent", "form", "tlsctx")  # discovery comes next: give it their heap
     more = {}
     if hid and hid != a.store.get("homey_id"):
         more = {"homey_id": hid, "homey_url": None, "homey_session": None, "names": None, "flows": None,
