@@ -1,0 +1,131 @@
+# One TCP (or TLS) connection and its small read buffer: the only place that
+# touches sockets. MicroPython's blocking TLS reads wait for the whole buffer,
+# so reads go through poll + a non-blocking readinto.
+import socket
+
+from .compat import MICROPYTHON, const, ticks_diff, ticks_ms
+from .errors import ProtocolError
+
+BUF_SIZE = const(512)
+MAX_LINE = const(8192)
+
+
+class Conn:
+    """One TCP (or TLS) connection with a small read buffer."""
+
+    def __init__(self, host):
+        self.host = host
+        self.sock = self.raw = self._poll = None
+        self.buf = bytearray(BUF_SIZE)
+        self.mv = memoryview(self.buf)
+        self.pos = self.end = 0
+        self.busy = False
+
+    def open(self, port, timeout, ctx):
+        ai = socket.getaddrinfo(self.host, port, 0, socket.SOCK_STREAM)[0]
+        self.raw = socket.socket(ai[0], socket.SOCK_STREAM)
+        self.settimeout(timeout)
+        if not MICROPYTHON:
+            self.raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.raw.connect(ai[-1])
+        self.sock = self.raw if ctx is None else ctx.wrap_socket(self.raw, server_hostname=self.host)
+        if not MICROPYTHON:
+            self.raw = self.sock  # CPython's wrap detached the plain socket
+
+    def settimeout(self, t):
+        self.timeout = t
+        self.raw.settimeout(t)
+
+    def _poller(self):
+        if self._poll is None:
+            import select
+
+            self._poll = select.poll()
+            self._poll.register(self.sock, select.POLLIN)
+        return self._poll
+
+    def _recv_into(self, mv):
+        """Whatever has arrived, up to len(mv) bytes; 0 at end of stream; OSError(110) on timeout."""
+        if not MICROPYTHON:
+            return self.sock.recv_into(mv)
+        # MicroPython's blocking reads wait for all len(mv) bytes (TLS too); a
+        # non-blocking read after poll returns what is there, allocating nothing.
+        s = self.sock
+        ms = int(self.timeout * 1000)
+        start = ticks_ms()
+        while True:
+            left = ms - ticks_diff(ticks_ms(), start)
+            if left <= 0 or not self._poller().poll(left):
+                raise OSError(110)
+            s.setblocking(False)
+            try:
+                n = s.readinto(mv)
+            finally:
+                s.setblocking(True)
+                self.raw.settimeout(self.timeout)
+            if n is not None:
+                return n
+
+    def close(self):
+        if self.sock is not None:
+            try:
+                self.sock.close()
+                if self.raw is not self.sock:
+                    self.raw.close()
+            except OSError:
+                pass
+        self.sock = self.raw = self._poll = None
+        self.pos = self.end = 0
+
+    def stale(self):
+        """True when an idle connection has something to read: the server closed it."""
+        if self.pos < self.end:
+            return True
+        try:
+            if MICROPYTHON:
+                return bool(self._poller().poll(0))
+            import select
+
+            if getattr(self.sock, "pending", None) and self.sock.pending():
+                return True
+            return bool(select.select([self.sock], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
+
+    def send(self, data):
+        if MICROPYTHON:
+            self.sock.write(data)
+        else:
+            self.sock.sendall(data)
+
+    def readline(self, limit=MAX_LINE):
+        line = b""
+        while True:
+            if self.pos >= self.end:
+                self.end = self._recv_into(self.mv)
+                self.pos = 0
+                if not self.end:
+                    return line
+            i = self.buf.find(b"\n", self.pos, self.end)
+            stop = self.end if i < 0 else i + 1
+            line += self.mv[self.pos:stop]
+            self.pos = stop
+            if len(line) > limit:
+                raise ProtocolError("%s sent a header line over %d bytes" % (self.host, limit))
+            if i >= 0:
+                return line
+
+    def readinto(self, mv):
+        """Up to len(mv) bytes; 0 at end of stream."""
+        avail = self.end - self.pos
+        if avail <= 0:
+            if len(mv) >= BUF_SIZE:
+                return self._recv_into(mv)
+            self.end = avail = self._recv_into(self.mv)
+            self.pos = 0
+            if not avail:
+                return 0
+        n = min(len(mv), avail)
+        mv[:n] = self.mv[self.pos:self.pos + n]
+        self.pos += n
+        return n
