@@ -116,9 +116,9 @@ def _lookup(h, name):
     scan(h, visit)
     if not hits:
         _drop(h, name)
-        raise NotFound("no device named %r on the Homey (names match exactly); h.devices() lists them" % name)
+        raise NotFound("no device named \"%s\" on the Homey (names match exactly); h.devices() lists them" % name)
     if len(hits) > 1:
-        raise HomeyError("%d devices are named %r: use the id of the one you mean (%s)"
+        raise HomeyError("%d devices are named \"%s\": use the id of the one you mean (%s)"
                          % (len(hits), name, ", ".join(d["id"] for d in hits)))
     d = hits[0]
     learn(h, d)

@@ -51,9 +51,9 @@ def _cache(h, key, name, entry):
 
 def _one(hits, what, name):
     if not hits:
-        raise NotFound("no %s named %r on the Homey (names match exactly)" % (what, name))
+        raise NotFound("no %s named \"%s\" on the Homey (names match exactly)" % (what, name))
     if len(hits) > 1:
-        raise HomeyError("%d %ss are named %r: use the id of the one you mean (%s)"
+        raise HomeyError("%d %ss are named \"%s\": use the id of the one you mean (%s)"
                          % (len(hits), what, name, ", ".join(x[1] for x in hits)))
     return hits[0]
 

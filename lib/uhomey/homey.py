@@ -140,6 +140,10 @@ class Homey:
             return fn(self._resolve(device))
 
     def _read(self, did, cap):
+        meta = self._meta.get(did)
+        if meta is not None and cap not in meta:
+            # known from the scan: no request, and no re-resolving of a name that is fine
+            raise NotFound("device %s has no capability %r (it has: %s)" % (did, cap, ", ".join(meta) or "none"))
         if self.store.get("api_version", 3) >= 3 or self.auth.mode == "apikey":
             r = self.call("GET", "devices/device/%s/capability/%s" % (did, cap),
                           what="reading %s of device %s" % (cap, did))
