@@ -44,19 +44,20 @@ class Conn:
             self._poll.register(self.sock, select.POLLIN)
         return self._poll
 
-    def _recv_into(self, mv):
-        """Whatever has arrived, up to len(mv) bytes; 0 at end of stream; OSError(110) on timeout."""
+    def _recv_into(self, mv, due=False):
+        """Whatever has arrived, up to len(mv) bytes; 0 at end of stream; OSError(110) on timeout.
+        due: the peer owes at least len(mv) bytes (a framed body), so a blocking read is safe."""
         if not MICROPYTHON:
             return self.sock.recv_into(mv)
-        # MicroPython's blocking reads wait for all len(mv) bytes (TLS too); a
-        # non-blocking read after poll returns what is there, allocating nothing.
         s = self.sock
+        if due:  # one call, no poll: the kernel wakes us (poll sleeps in 1 ms steps on unix)
+            return s.readinto(mv) or 0
+        # MicroPython's blocking reads wait for all len(mv) bytes (TLS too): read
+        # what is there without blocking first (the rest of a TLS record usually
+        # is), and poll only when nothing is.
         ms = int(self.timeout * 1000)
         start = ticks_ms()
         while True:
-            left = ms - ticks_diff(ticks_ms(), start)
-            if left <= 0 or not self._poller().poll(left):
-                raise OSError(110)
             s.setblocking(False)
             try:
                 n = s.readinto(mv)
@@ -65,6 +66,15 @@ class Conn:
                 self.raw.settimeout(self.timeout)
             if n is not None:
                 return n
+            left = ms - ticks_diff(ticks_ms(), start)
+            if left <= 0 or not self._poller().poll(left):
+                raise OSError(110)
+
+    def await_head(self):
+        """Block for the first bytes of an answer: every status line has 12 ("HTTP/1.1 200")."""
+        if self.pos >= self.end:
+            self.end = self._recv_into(self.mv[:12], True)
+            self.pos = 0
 
     def close(self):
         if self.sock is not None:
@@ -115,12 +125,12 @@ class Conn:
             if i >= 0:
                 return line
 
-    def readinto(self, mv):
-        """Up to len(mv) bytes; 0 at end of stream."""
+    def readinto(self, mv, due=False):
+        """Up to len(mv) bytes; 0 at end of stream. due: see _recv_into."""
         avail = self.end - self.pos
         if avail <= 0:
             if len(mv) >= BUF_SIZE:
-                return self._recv_into(mv)
+                return self._recv_into(mv, due)
             self.end = avail = self._recv_into(self.mv)
             self.pos = 0
             if not avail:

@@ -70,7 +70,7 @@ class Response:
         if 0 <= self._left < len(mv):
             mv = mv[:self._left]
         try:
-            n = self._conn.readinto(mv)
+            n = self._conn.readinto(mv, self._left > 0)
         except OSError as e:
             self._keep = False
             self._finish()
@@ -144,6 +144,7 @@ class Response:
 
 
 def read_head(conn):
+    conn.await_head()
     while True:
         line = conn.readline()
         if not line:
