@@ -32,6 +32,12 @@ def session(cfg_path, ops, eager=True, debug=False):
 
             sleep_ms(op[1])
             continue
+        if name == "attr":  # ["attr", "auth.homey_id"]: read state, e.g. the Homey chosen
+            v = h
+            for part in op[1].split("."):
+                v = getattr(v, part)
+            results.append({"ok": _plain(v)})
+            continue
         try:
             results.append({"ok": _plain(getattr(h, name)(*op[1:]))})
         except uhomey.HomeyError as e:
