@@ -48,10 +48,16 @@ class Cloud:
         self.login_refused = None  # (ticks, AuthError) of a refused password login
         self.discovered = None  # ticks of the last discovery
         self.exp_tick = None  # ticks when the access token expires, if known this boot
+        hid = cfg["homey"]["id"]
+        if hid and store.get("homey_id") not in (None, hid):
+            # homey.id was changed since the login: the stored address and session are the other
+            # Homey's (the Athom tokens are the account's and stay)
+            store.update(homey_id=hid, homey_url=None, homey_session=None, api_version=None, names=None,
+                         flows=None, vars=None)
 
     @property
     def homey_id(self):
-        return self.store.get("homey_id") or self.cfg["homey"]["id"] or None
+        return self.cfg["homey"]["id"] or self.store.get("homey_id") or None
 
     def base(self):
         url = self.cfg["homey"]["url"] or self.store.get("homey_url")

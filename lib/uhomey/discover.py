@@ -42,7 +42,8 @@ def _ping(http, url, hid):
     from .http import origin_of
 
     try:
-        r = http.request("GET", "%s/api/manager/system/ping?id=%s" % (url, quote(hid)), timeout=PROBE_TIMEOUT)
+        r = http.request("GET", "%s/api/manager/system/ping?id=%s" % (url, quote(hid)),
+                         timeout=min(PROBE_TIMEOUT, http.timeout))  # never longer than the config's timeout
     except (NetworkError, ProtocolError) as e:
         log.info("%s does not answer: %s", origin_of(url), e)
         return False
