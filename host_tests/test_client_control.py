@@ -525,6 +525,22 @@ def test_big_home_toggle_by_name_under_a_fixed_heap_cap(make_sim, tmp_path, inte
         assert max(mem[1000]) <= max(mem[3]) + 4096, mem
 
 
+def test_devices_on_a_big_home_filters_and_fails_cleanly(make_sim, tmp_path, interp):
+    """1000 devices: the whole list may not fit a small heap; that is a HomeyError saying how to
+    narrow it down, a `match` filter lists just the matching names, and the client stays usable."""
+    sim = make_sim(devices=1000)
+    ops = [["devices"], ["devices", "LAMP 000"], ["toggle", "Kitchen light"]]
+    b = boot(sim, interp, config(sim, tmp_path), ops, heapsize="128k" if interp == "mpy" else None)
+    if interp == "mpy":
+        assert b.results[0]["error"] == "HomeyError", b.results[0]
+        assert 'h.devices("kitchen")' in b.results[0]["msg"]
+    else:  # CPython has the RAM for the whole list
+        assert len(b.results[0]["ok"]) == 1000
+    want = sorted(d["name"] for d in sim.homey().devices.values() if "lamp 000" in d["name"].lower())
+    assert want and sorted(row[1] for row in b.results[1]["ok"]) == want
+    assert b.results[2]["ok"] is True
+
+
 # --- errors leave the client usable ------------------------------------------------------------------
 def test_an_error_from_each_call_leaves_the_client_usable(sim, tmp_path, interp):
     kid = dev_id(sim, "Kitchen light")

@@ -224,11 +224,21 @@ def dim_step(h, did, delta, cap):
     return new
 
 
-def listing(h):
+def listing(h, match=None):
     out = []
+    if match is not None:
+        match = str(match).lower()
 
     def visit(d):
-        out.append((d["id"], d.get("name"), d.get("zoneName") or d.get("zone"), d.get("class")))
+        name = d.get("name")
+        if match is None or match in str(name).lower():
+            out.append((d["id"], name, d.get("zoneName") or d.get("zone"), d.get("class")))
 
-    scan(h, visit, caps=False)
+    try:
+        scan(h, visit, caps=False)
+    except MemoryError:
+        n = len(out)
+        out = None
+        raise HomeyError("the list of devices does not fit in RAM (%d read so far): narrow it down, "
+                         "e.g. h.devices(\"kitchen\")" % n)
     return out

@@ -201,11 +201,12 @@ class Homey:
 
         return self._retry_renamed(device, step)
 
-    def devices(self):
-        """[(id, name, zone, class)] for the REPL, streamed from the Homey."""
+    def devices(self, match=None):
+        """[(id, name, zone, class)] for the REPL, streamed from the Homey; with `match`,
+        only names containing it (any case): a big home's whole list may not fit a board's RAM."""
         from . import devices
 
-        return devices.listing(self)
+        return devices.listing(self, match)
 
     # --- flows, variables, webhooks ---------------------------------------
     def trigger(self, flow):
