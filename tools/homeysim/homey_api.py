@@ -128,11 +128,9 @@ class HomeyApi:
 
     def cap_get(self, homey, req, dev, cap):
         with self.sim.lock:
-            d = homey.devices.get(dev)
-            if d is None:
-                return _no_device(dev)
-            if cap not in d["caps"]:
-                return _no_cap(dev, cap)
+            d, missing = _device_with_cap(homey, dev, cap)
+            if missing:
+                return missing
             return json_response(d["values"][cap])
 
     def cap_put(self, homey, req, dev, cap):
@@ -142,11 +140,9 @@ class HomeyApi:
         if not isinstance(body, dict) or "value" not in body:
             return json_error(400, "invalid_body", 'Expected a JSON object {"value": ...}')
         with self.sim.lock:
-            d = homey.devices.get(dev)
-            if d is None:
-                return _no_device(dev)
-            if cap not in d["caps"]:
-                return _no_cap(dev, cap)
+            d, missing = _device_with_cap(homey, dev, cap)
+            if missing:
+                return missing
             spec = home.CAPS[cap]
             if not spec["setable"]:
                 return json_error(400, "not_setable", "Capability %s is not setable" % cap)
@@ -233,6 +229,16 @@ def _json_body(req):
 
 def _no_device(dev):
     return json_error(404, "not_found", "Device not found: %s" % dev)
+
+
+def _device_with_cap(homey, dev, cap):
+    """(device, None), or (None, the 404 answer) when the device or its capability is missing."""
+    d = homey.devices.get(dev)
+    if d is None:
+        return None, _no_device(dev)
+    if cap not in d["caps"]:
+        return None, _no_cap(dev, cap)
+    return d, None
 
 
 def _no_cap(dev, cap):
