@@ -633,6 +633,7 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=2, help="parallel heap bisections (default 2)")
     ap.add_argument("--workdir", default=os.path.join(ROOT, "build", "bench"))
     ap.add_argument("--skip-heap", action="store_true", help="sections 1-3 only")
+    ap.add_argument("--heap-only", action="store_true", help="section 4 only (the heap bisection)")
     args = ap.parse_args(argv)
 
     started = time.monotonic()
@@ -652,9 +653,10 @@ def main(argv=None):
             sims[c] = Simulator(workdir=fresh_dir(os.path.join(wd, "sim-%d" % c)), devices=c).start()
         sim = sims[3]
         # a section that fails (lib/ is being changed under us) is reported and the others still run
-        section(results, "login", bench_login, sim, wd, ("mpy", "cpython"))
-        section(results, "warm", bench_warm, sim, wd, n, listed(results, "login"), args.heap, ("mpy", "cpython"))
-        section(results, "naive", bench_naive, sim, wd, n, args.heap, listed(results, "warm"))
+        if not args.heap_only:
+            section(results, "login", bench_login, sim, wd, ("mpy", "cpython"))
+            section(results, "warm", bench_warm, sim, wd, n, listed(results, "login"), args.heap, ("mpy", "cpython"))
+            section(results, "naive", bench_naive, sim, wd, n, args.heap, listed(results, "warm"))
         if not args.skip_heap:
             section(results, "heap", bench_heap, sims, wd, counts, 16, 512, 4, args.workers, 60)
     finally:
