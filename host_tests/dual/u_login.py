@@ -1,5 +1,5 @@
 # Consent-page parsing, JWT reading and the Homey choice (CPython and MicroPython).
-from uhomey import consent, login
+from uhomey import consent, jwt, oauth
 from uhomey.errors import AuthError, ProtocolError
 from uhomey.form import b64url_decode
 
@@ -79,26 +79,26 @@ def _jwt(payload):
 
 
 def test_jwt_homey_variants():
-    assert login.jwt_homey(_jwt({"homey": "h1", "pad": "~~~?>"})) == "h1"
-    assert login.jwt_homey(_jwt({"homeyId": "h2"})) == "h2"
-    assert login.jwt_homey(_jwt({"homeys": ["h3", "h4"]})) == "h3"
-    assert login.jwt_homey(_jwt({"homey": {"_id": "h5"}})) == "h5"
-    assert login.jwt_homey(_jwt({"sub": "x"})) is None
-    assert login.jwt_homey("not-a-jwt") is None
-    assert login.jwt_homey("a.!!!.c") is None
-    assert login.jwt_homey("a.%s.c" % "bm90IGpzb24") is None  # 'not json'
+    assert jwt.jwt_homey(_jwt({"homey": "h1", "pad": "~~~?>"})) == "h1"
+    assert jwt.jwt_homey(_jwt({"homeyId": "h2"})) == "h2"
+    assert jwt.jwt_homey(_jwt({"homeys": ["h3", "h4"]})) == "h3"
+    assert jwt.jwt_homey(_jwt({"homey": {"_id": "h5"}})) == "h5"
+    assert jwt.jwt_homey(_jwt({"sub": "x"})) is None
+    assert jwt.jwt_homey("not-a-jwt") is None
+    assert jwt.jwt_homey("a.!!!.c") is None
+    assert jwt.jwt_homey("a.%s.c" % "bm90IGpzb24") is None  # 'not json'
     assert b64url_decode(_jwt({"homey": "h1"}).split(".")[1])
 
 
 def test_choose_homey():
     offered = ["resource.homey.A", "resource.homey.B"]
-    assert login.choose_homey(offered, "", "B") == "B"
-    assert login.choose_homey(offered, "A", "B") == "A"
-    assert login.choose_homey(["resource.homey.A"], "", None) == "A"
-    assert login.choose_homey(["resource.homey.A"], "", "Z") == "A"
+    assert jwt.choose_homey(offered, "", "B") == "B"
+    assert jwt.choose_homey(offered, "A", "B") == "A"
+    assert jwt.choose_homey(["resource.homey.A"], "", None) == "A"
+    assert jwt.choose_homey(["resource.homey.A"], "", "Z") == "A"
     for args in ((offered, "", None), (offered, "", "Z"), (offered, "C", "A"), ([], "", None)):
         try:
-            login.choose_homey(*args)
+            jwt.choose_homey(*args)
         except AuthError as e:
             msg = str(e)
             if args[0]:
@@ -109,12 +109,12 @@ def test_choose_homey():
 
 def test_code_from_location():
     r = FakeResp(headers=[("Location", "http://localhost/?code=c%2F1&state=&lang=en")])
-    assert login.code_from(r, {}) == "c/1" and r.closed
+    assert oauth.code_from(r, {}) == "c/1" and r.closed
     for loc, cls in ((None, ProtocolError), ("http://localhost/?state=x", ProtocolError),
                      ("http://localhost/?error=access_denied", AuthError)):
         r = FakeResp(headers=[("location", loc)] if loc else [])
         try:
-            login.code_from(r, {})
+            oauth.code_from(r, {})
         except cls:
             pass
         else:

@@ -7,7 +7,7 @@
 from .compat import unload
 from .errors import AuthError
 
-PHASE_MODULES = ("cloud", "discover", "login", "consent", "form", "config", "tlsctx", "jscan")
+PHASE_MODULES = ("cloud", "tokens", "discover", "login", "oauth", "jwt", "consent", "form", "config", "tlsctx", "jscan")
 
 
 class ApiKey:

@@ -102,3 +102,18 @@ def status(resp, what):
 
 def raise_for(resp, what):
     raise status(resp, what)
+
+
+def login_refused(r):
+    """The error for a refused POST /login: wrong password, 2FA needed or wrong."""
+    if r.status in (400, 401, 403):
+        text, code = reason(r)
+        if code == "otp_required":
+            raise AuthError("this Athom account uses two-factor authentication: put the current 6-digit "
+                            "code in athom.otp and try within 30 s", r.status, None, code)
+        if code in ("invalid_otp", "invalid_otptoken"):
+            raise AuthError("the 2FA code in athom.otp was wrong or has expired: put a fresh one in",
+                            r.status, None, code)
+        raise AuthError("Athom refused the email or password (%s): check athom.email and athom.password"
+                        % (text or "HTTP %d" % r.status), r.status, None, code)
+    raise_for(r, "logging in to Athom")
