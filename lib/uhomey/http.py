@@ -7,7 +7,8 @@
 # Error wording lives in fail.py, loaded only on errors.
 from .conn import Conn
 from .errors import HomeyError
-from .resp import Response, frame, read_head
+from .head import frame, read_head
+from .resp import Response
 
 USER_AGENT = "uhomey/0.1"
 _IDEMPOTENT = ("GET", "HEAD", "PUT", "DELETE")

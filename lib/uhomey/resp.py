@@ -1,9 +1,6 @@
-# An HTTP/1.1 response: the head read off a connection, and a body framed by
-# Content-Length, chunks or the close, readable as a stream.
-from .compat import const
+# An HTTP/1.1 response: status, headers, and a body framed by Content-Length,
+# chunks or the close (set up in head.py), readable as a stream.
 from .errors import HomeyError, ProtocolError
-
-MAX_HEADERS = const(64)
 
 
 class Response:
@@ -37,34 +34,14 @@ class Response:
         self._finish()
         raise ProtocolError("the answer from %s was cut short; try again" % self.where())
 
-    def _next_chunk(self):
-        c = self._conn
-        if self._chunks:
-            c.readline(8)  # the CRLF after the previous chunk
-        self._chunks += 1
-        line = c.readline(256)
-        if not line:
-            self._cut()
-        try:
-            size = int(line.split(b";")[0].strip(), 16)
-        except ValueError:
-            raise ProtocolError("bad chunk size from %s" % self.where())
-        if size == 0:
-            for _ in range(MAX_HEADERS):  # trailers, then the blank line
-                t = c.readline()
-                if not t:
-                    self._cut()
-                if not t.strip():
-                    break
-            self._finish()
-        self._left = size
-
     def readinto(self, mv):
         """Fill up to len(mv) bytes of body; 0 at the end."""
         if self._done:
             return 0
         if self._chunked and not self._left:
-            self._next_chunk()
+            from .head import next_chunk
+
+            next_chunk(self)
             if self._done:
                 return 0
         if 0 <= self._left < len(mv):
@@ -141,56 +118,3 @@ class Response:
                 return
         self._keep = False
         self._finish()
-
-
-def read_head(conn):
-    conn.await_head()
-    while True:
-        line = conn.readline()
-        if not line:
-            raise EOFError()
-        parts = line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
-            raise ProtocolError("%s did not answer with HTTP" % conn.host)
-        status = int(parts[1])
-        keep = parts[0] == b"HTTP/1.1"
-        headers = []
-        while True:
-            line = conn.readline()
-            if not line:
-                raise EOFError()
-            if not line.strip():
-                break
-            if len(headers) >= MAX_HEADERS:
-                raise ProtocolError("%s sent too many headers" % conn.host)
-            i = line.find(b":")
-            if i > 0:
-                headers.append((line[:i].strip().decode(), line[i + 1:].strip().decode()))
-        if not 100 <= status < 200:
-            break
-    for k, v in headers:
-        if k.lower() == "connection":
-            v = v.lower()
-            keep = "close" not in v and (keep or "keep-alive" in v)
-    return status, headers, keep
-
-
-def frame(r, method, status):
-    te = r.header("transfer-encoding", "")
-    cl = r.header("content-length")
-    if "chunked" in te.lower():
-        r._chunked = True
-        r._left = 0
-        return
-    if method == "HEAD" or status in (204, 304):
-        r._left = 0
-    elif cl is not None:
-        if not cl.isdigit():
-            r._keep = False
-            r._finish()
-            raise ProtocolError("bad Content-Length from %s" % r.where())
-        r._left = int(cl)
-    else:
-        r._keep = False
-    if not r._left:
-        r._finish()
