@@ -28,6 +28,9 @@ def _tls_factory(cfg):
                 log.warning("TLS certificate checks are OFF (tls.verify is false): "
                             "anyone on the network path can read the session")
             ctx.append(tlsctx.context(tlsctx.load_cas(cfg["tls"]["ca"]) if verify else [], verify))
+            from .compat import unload
+
+            unload("tlsctx")  # made once: its code is not needed again
         return ctx[0]
 
     return make
@@ -40,14 +43,16 @@ def connect(config, eager=True, clock=None):
     now, so a wrong password shows up here; a stored session costs no request.
     Firmware passes eager=False to boot without the network.
     """
-    from .auth import PHASE_MODULES, ApiKey, Cloud
     from .compat import ticks_ms, unload
     from .config import check, load
+
+    cfg = check(config) if isinstance(config, dict) else load(config)
+    check = load = None
+    unload("config")  # before the HTTP client compiles: the heap is all it has
+    from .auth import PHASE_MODULES, ApiKey, Cloud
     from .http import Http
     from .store import Store
 
-    cfg = check(config) if isinstance(config, dict) else load(config)
-    unload("config")
     clock = clock or ticks_ms
     store = Store(cfg["tokens"])
     http = Http(tls=_tls_factory(cfg), timeout=cfg["timeout"])

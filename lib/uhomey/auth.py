@@ -77,6 +77,8 @@ class Cloud:
         """A new Homey session (delegation, and a refresh or login when those are due)."""
         if self.athom["api_url"][:6] == "https:":
             self.http.tls(None)  # its ~3 KB block first, before compiling the login fragments the heap
+        if not self.store.get("refresh_token"):
+            _compile_login()
         from . import cloud
 
         try:
@@ -94,3 +96,10 @@ class Cloud:
             return discover.again(self)
         finally:
             unload(*PHASE_MODULES)
+
+
+def _compile_login():
+    """A password login is due: compile its modules now, biggest first, while the heap holds
+    no answers, cookies or tokens yet (compiling costs far more heap than running). No
+    reference outlives this call, so unloading them after the login frees them."""
+    from . import consent, login, tokens, oauth, jwt  # noqa: F401

@@ -38,11 +38,17 @@ def discover(a):
 
 
 def _ping(http, url, hid):
-    from .form import quote
+    q = hid
+    for c in hid:
+        if not ("0" <= c <= "9" or "a" <= c <= "z" or "A" <= c <= "Z"):
+            from .form import quote  # Homey ids are hex: compiling form.py only for anything else
+
+            q = quote(hid)
+            break
     from .http import origin_of
 
     try:
-        r = http.request("GET", "%s/api/manager/system/ping?id=%s" % (url, quote(hid)),
+        r = http.request("GET", "%s/api/manager/system/ping?id=%s" % (url, q),
                          timeout=min(PROBE_TIMEOUT, http.timeout))  # never longer than the config's timeout
     except (NetworkError, ProtocolError) as e:
         log.info("%s does not answer: %s", origin_of(url), e)
