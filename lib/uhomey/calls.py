@@ -1,0 +1,111 @@
+# The plumbing under uhomey.Homey (homey.py): authenticated requests to the
+# Homey, the short-lived value cache, and `lookup`, which runs a lookup module
+# (names, listings, JSON scanning) and then unloads it, so the heap a press
+# needs does not grow with what was looked up before.
+from .compat import ticks_diff, ticks_ms, unload
+from .errors import HomeyError, Unreachable
+
+_JSON = ("Content-Type", "application/json")
+MAX_REMEMBERED = 32
+LOOKUP = ("names", "devices", "devlist", "lists", "stream", "jscan")
+
+
+def is_uuid(s):
+    """A Homey device/flow id looks like a UUID; anything else is a name."""
+    if not isinstance(s, str) or len(s) != 36:
+        return False
+    for i in range(36):
+        if s[i] not in ("-" if i in (8, 13, 18, 23) else "0123456789abcdefABCDEF"):
+            return False
+    return True
+
+
+def lookup(mod, fn, *args, **kw):
+    """uhomey.mod.fn(*args, **kw), then every lookup module is dropped from RAM. Never nested."""
+    try:
+        return getattr(__import__("uhomey." + mod, None, None, (fn,)), fn)(*args, **kw)
+    finally:
+        unload(*LOOKUP)
+
+
+class Calls:
+    def __init__(self, cfg, store, http, auth, clock=ticks_ms):
+        self.cfg = cfg
+        self.store = store
+        self.http = http
+        self.auth = auth
+        self.clock = clock
+        self.fresh_ms = cfg["homey"]["fresh_ms"]
+        self._last = {}  # (device id, cap) -> (value, ticks read or set)
+        self._meta = {}  # device id -> {cap: {type, setable, min, max}} from the last scan
+        self._checked = {}  # name -> id confirmed this boot
+
+    def call(self, method, path, body=None, what="calling the Homey", timeout=None):
+        """One request under {homey}/api/manager/. A 401 gets one new session; an
+        address that stopped answering gets one new discovery. Returns the Response."""
+        auth = self.auth
+        renewed = moved = False
+        while True:
+            base = auth.base()
+            headers = [("Authorization", "Bearer " + auth.bearer())]
+            hid = auth.homey_id
+            if hid:
+                headers.append(("X-Homey-ID", hid))
+            if body is not None:
+                headers.append(_JSON)
+            try:
+                r = self.http.request(method, base + "/api/manager/" + path, body=body, headers=headers,
+                                      timeout=timeout)
+            except Unreachable:
+                if moved or not auth.rediscover():
+                    raise
+                moved = True
+                continue
+            if r.status == 401 and not renewed:
+                r.close()
+                renewed = True
+                from . import log
+
+                log.info("the Homey refused the session; starting a new one")
+                auth.renew()
+                continue
+            if not hid:
+                self._learn_id(r)
+            if r.status >= 400:
+                from .fail import raise_for
+
+                raise_for(r, what)
+            return r
+
+    def _learn_id(self, r):
+        got = r.header("x-homey-id")
+        if got and not self.auth.homey_id:
+            try:
+                self.store.update(homey_id=got)
+            except HomeyError as e:
+                from . import log
+
+                log.warning("%s", e)
+
+    def _ok(self, r):
+        """A write's answer must be JSON (or empty): a 200 HTML page from a proxy is not a success."""
+        if not r.is_json() and r.status != 204 and r.header("content-length") != "0":
+            r.json()
+        r.close()
+
+    def _remember(self, did, cap, value):
+        if len(self._last) >= MAX_REMEMBERED and (did, cap) not in self._last:
+            self._last.clear()
+        self._last[(did, cap)] = (value, self.clock())
+
+    def _fresh(self, did, cap):
+        hit = self._last.get((did, cap))
+        if hit is None or ticks_diff(self.clock(), hit[1]) > self.fresh_ms:
+            return None
+        return hit
+
+    def close(self):
+        self.http.close()
+
+    def __repr__(self):
+        return "<uhomey.Homey %s via %s>" % (self.auth.homey_id or "?", self.auth.mode)

@@ -1,0 +1,38 @@
+# Refuse what the Homey would refuse, before a request is spent on it. On the
+# press path (every write), so it stays loaded once used.
+from .errors import NotFound, Rejected
+
+
+def number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def lacks(did, cap, meta):
+    return NotFound("device %s has no capability %r (it has: %s)" % (did, cap, ", ".join(meta) or "none"))
+
+
+def check_value(h, did, cap, value):
+    meta = h._meta.get(did)
+    m = None
+    if meta is not None:
+        m = meta.get(cap)
+        if m is None:
+            raise lacks(did, cap, meta)
+        if m.get("setable") is False:
+            raise Rejected("%s of device %s is read-only" % (cap, did))
+        kind = m.get("type")
+    elif cap == "dim":
+        kind, m = "number", {"min": 0, "max": 1}
+    else:
+        kind = "boolean" if cap == "onoff" else None
+    if kind == "boolean" and not isinstance(value, bool):
+        raise Rejected("%s takes true or false, not %r" % (cap, value))
+    if kind == "number":
+        if not number(value):
+            raise Rejected("%s takes a number, not %r" % (cap, value))
+        lo = m.get("min") if m else None
+        hi = m.get("max") if m else None
+        if (number(lo) and value < lo) or (number(hi) and value > hi):
+            raise Rejected("%s must be between %s and %s, not %r" % (cap, lo, hi, value))
+    if kind in ("string", "enum") and not isinstance(value, str):
+        raise Rejected("%s takes text, not %r" % (cap, value))
