@@ -1,6 +1,6 @@
-# Device objects read off the Homey's stream (the whole list, or one device),
+# Device objects read off the Homey's stream (one device here, the whole list in devlist.py),
 # keeping only the fields uhomey uses, so the memory needed does not grow with
-# the size of the home. A lookup module: unloaded after each use (homey.LOOKUP).
+# the size of the home. A lookup module: unloaded after each use (calls.LOOKUP).
 from .stream import entries, fields, get
 
 _DEVICE_KEYS = ("id", "name", "zone", "zoneName", "class")
@@ -20,19 +20,6 @@ def _device(sc, caps):
         return True
 
     return fields(sc, _DEVICE_KEYS, 200, d, sub)
-
-
-def scan(h, visit, caps=True):
-    """Stream GET devices/device/ and call visit(device) for each one."""
-    r, sc = get(h, "devices/device/", "listing the Homey's devices", 512, "the Homey's device list")
-    try:
-        for did in entries(sc):
-            d = _device(sc, caps)
-            if not d.get("id"):
-                d["id"] = did
-            visit(d)
-    finally:
-        r.close()
 
 
 def fetch(h, did):

@@ -1,6 +1,28 @@
-# h.devices(match): the device list for the REPL. A lookup module (homey.LOOKUP).
-from .devices import scan
+# The whole device list, streamed: h.devices(match) and the scan behind a new
+# name (names.py). A lookup module: unloaded after each use (calls.LOOKUP).
+from .devices import _device
 from .errors import HomeyError
+from .stream import entries, get
+
+
+def scan(h, visit, caps=True):
+    """Stream GET devices/device/ and call visit(device) for each one."""
+    r, sc = get(h, "devices/device/", "listing the Homey's devices", 512, "the Homey's device list")
+    try:
+        for did in entries(sc):
+            d = _device(sc, caps)
+            if not d.get("id"):
+                d["id"] = did
+            visit(d)
+    finally:
+        r.close()
+
+
+def find(h, name):
+    """Every device named exactly `name`, with its capabilities."""
+    hits = []
+    scan(h, lambda d: hits.append(d) if d.get("name") == name else None)
+    return hits
 
 
 def listing(h, match=None):

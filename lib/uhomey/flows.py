@@ -2,7 +2,7 @@
 # [kind, id] is cached in the store; finding it is lists.py's (unloaded after).
 from . import log
 from .errors import NotFound, Rejected
-from .homey import is_uuid, lookup
+from .calls import is_uuid, lookup
 
 _KINDS = ("flow", "advancedflow")
 

@@ -1,6 +1,7 @@
-# Devices by exact name: confirmed once per boot, cached across boots in the
-# store. A lookup module: unloaded after each use (homey.LOOKUP).
-from .devices import fetch, learn, scan
+# Devices by exact name: confirmed once per boot (one GET of the cached id),
+# cached across boots in the store; a scan of the whole list (devlist.py) only
+# when the name is new or moved. A lookup module: unloaded after each use.
+from .devices import fetch, learn
 from .errors import HomeyError, NotFound
 
 MAX_NAMES = 64
@@ -9,34 +10,37 @@ MAX_NAMES = 64
 def resolve(h, name):
     """Device id for an exact name."""
     cached = (h.store.get("names") or {}).get(name)
+    d = None
     if cached:
         try:
             d = fetch(h, cached)
         except NotFound:
-            d = None
-        if d is not None and d.get("name") == name:
-            learn(h, d)
-            h._checked[name] = cached
-            return cached
-        from . import log
+            pass
+        if d is None or d.get("name") != name:
+            from . import log
 
-        log.info("device %r was renamed or removed; looking it up again", name)
-    hits = []
-    scan(h, lambda d: hits.append(d) if d.get("name") == name else None)
-    if not hits:
-        forget(h, name)
-        raise NotFound("no device named \"%s\" on the Homey (names match exactly); h.devices() lists them" % name)
-    if len(hits) > 1:
-        raise HomeyError("%d devices are named \"%s\": use the id of the one you mean (%s)"
-                         % (len(hits), name, ", ".join([d["id"] for d in hits])))
-    d = hits[0]
+            log.info("device %r was renamed or removed; looking it up again", name)
+            d = None
+    if d is None:
+        from .devlist import find
+
+        hits = find(h, name)
+        if not hits:
+            forget(h, name)
+            raise NotFound("no device named \"%s\" on the Homey (names match exactly); h.devices() lists them"
+                           % name)
+        if len(hits) > 1:
+            raise HomeyError("%d devices are named \"%s\": use the id of the one you mean (%s)"
+                             % (len(hits), name, ", ".join([x["id"] for x in hits])))
+        d = hits[0]
     learn(h, d)
     did = h._checked[name] = d["id"]
-    names = dict(h.store.get("names") or {})
-    if len(names) >= MAX_NAMES:
-        names = {}
-    names[name] = did
-    _save(h, names)
+    if did != cached:
+        names = dict(h.store.get("names") or {})
+        if len(names) >= MAX_NAMES:
+            names = {}
+        names[name] = did
+        _save(h, names)
     return did
 
 

@@ -2,7 +2,7 @@
 # [id, type] is cached in the store; finding it is lists.py's (unloaded after).
 from . import log
 from .errors import NotFound, Rejected
-from .homey import is_uuid, lookup
+from .calls import is_uuid, lookup
 
 
 def _get(h, vid):

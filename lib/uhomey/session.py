@@ -1,0 +1,105 @@
+# uhomey.Homey, the session users hold (imported through homey.py). The press
+# path (h.get / h.set / h.toggle by id or by a name confirmed this boot) is here,
+# in calls.py (requests, value cache) and check.py. The rest is in modules
+# imported when first used: dim, flows, variables and webhook stay loaded (a
+# button repeats them); name lookups and listings run through calls.lookup,
+# which unloads them afterwards.
+from .calls import Calls, is_uuid, lookup
+from .check import check_value, lacks
+from .errors import NotFound, Rejected
+
+
+def _use(mod, fn, once=False):
+    """A method that runs uhomey.mod.fn(self, ...); with once, through lookup (unloaded after)."""
+
+    def method(self, *args, **kw):
+        if once:
+            return lookup(mod, fn, self, *args, **kw)
+        return getattr(__import__("uhomey." + mod, None, None, (fn,)), fn)(self, *args, **kw)
+
+    return method
+
+
+class Homey(Calls):
+    def _resolve(self, device):
+        if is_uuid(device):
+            return device
+        if not isinstance(device, str) or not device:
+            raise Rejected("a device is given by its id or its exact name (a non-empty string)")
+        return self._checked.get(device) or lookup("names", "resolve", self, device)
+
+    def _retry_renamed(self, device, fn):
+        """Run fn(id); a device known by name that vanished is looked up once more."""
+        did = self._resolve(device)
+        try:
+            return fn(did)
+        except NotFound as e:
+            # Only the Homey's own 404 means the id is gone; uhomey's checks say status 0.
+            if e.status != 404 or is_uuid(device) or device not in self._checked:
+                raise
+            lookup("names", "forget", self, device)
+            return fn(self._resolve(device))
+
+    def _read(self, did, cap):
+        meta = self._meta.get(did)
+        if meta is not None and cap not in meta:
+            # known from the scan: no request, and no re-resolving of a name that is fine
+            raise lacks(did, cap, meta)
+        if self.store.get("api_version", 3) >= 3 or self.auth.mode == "apikey":
+            r = self.call("GET", "devices/device/%s/capability/%s" % (did, cap),
+                          what="reading %s of device %s" % (cap, did))
+            value = r.json(1024)
+        else:
+            value = lookup("devices", "read_v2", self, did, cap)
+        self._remember(did, cap, value)
+        return value
+
+    def _write(self, did, cap, value):
+        import json
+
+        check_value(self, did, cap, value)
+        self._last.pop((did, cap), None)
+        r = self.call("PUT", "devices/device/%s/capability/%s" % (did, cap), '{"value":%s}' % json.dumps(value),
+                      what="setting %s of device %s" % (cap, did))
+        self._ok(r)
+        self._remember(did, cap, value)
+        return value
+
+    def get(self, device, capability="onoff"):
+        """The capability's value, asked of the Homey every time."""
+        return self._retry_renamed(device, lambda did: self._read(did, capability))
+
+    def set(self, device, capability, value):
+        """Set a capability; returns the value the Homey accepted."""
+        return self._retry_renamed(device, lambda did: self._write(did, capability, value))
+
+    def toggle(self, device, capability="onoff"):
+        """Flip an on/off capability; one request when this client knows the value. Returns the new value."""
+
+        def flip(did):
+            hit = self._fresh(did, capability)
+            cur = hit[0] if hit else self._read(did, capability)
+            if not isinstance(cur, bool):
+                if cur is not None:
+                    raise Rejected("toggle works on on/off capabilities; %s of %s holds %r"
+                                   % (capability, device, cur))
+                cur = False
+            return self._write(did, capability, not cur)
+
+        return self._retry_renamed(device, flip)
+
+    # h.dim_step(device, delta, capability="dim"): hold-to-dim, returns the new level (dim.py)
+    dim_step = _use("dim", "dim_step")
+    # h.devices(match=None): [(id, name, zone, class)], only names containing match (devlist.py)
+    devices = _use("devlist", "listing", True)
+    # h.trigger(flow): start a flow by id or exact name (flows.py)
+    trigger = _use("flows", "trigger")
+    # h.flows(): [(id, name, kind)] of every flow (lists.py)
+    flows = _use("lists", "flows", True)
+    # h.variable(name) / h.set_variable(name, value): logic variables by name or id (variables.py)
+    variable = _use("variables", "variable")
+    set_variable = _use("variables", "set_variable")
+    # h.webhook(event, tag=None): the Homey's logic webhook, no authentication (webhook.py)
+    webhook = _use("webhook", "webhook")
+    # h.forget(): drop every cached name, id and value (after renaming things in the Homey app)
+    forget = _use("names", "forget_all", True)
