@@ -43,12 +43,13 @@ def connect(config, eager=True, clock=None):
     now, so a wrong password shows up here; a stored session costs no request.
     Firmware passes eager=False to boot without the network.
     """
-    from .compat import ticks_ms, unload
+    from .compat import collect, ticks_ms, unload
     from .config import check, load
 
     cfg = check(config) if isinstance(config, dict) else load(config)
     check = load = None
     unload("config")  # before the HTTP client compiles: the heap is all it has
+    collect()
     from .auth import PHASE_MODULES, ApiKey, Cloud
     from .http import Http
     from .store import Store

@@ -4,7 +4,7 @@
 #           the layer above it is refused (see cloud.py), never in a loop.
 # The cloud and discovery code is imported only when a renewal is due and
 # unloaded afterwards: a boot with a stored session never compiles it.
-from .compat import unload
+from .compat import collect, unload
 from .errors import AuthError
 
 PHASE_MODULES = ("cloud", "tokens", "discover", "login", "oauth", "jwt", "consent", "form", "config", "tlsctx", "jscan")
@@ -63,6 +63,7 @@ class Cloud:
         url = self.cfg["homey"]["url"] or self.store.get("homey_url")
         if url:
             return url
+        collect()
         from . import discover
 
         try:
@@ -79,6 +80,7 @@ class Cloud:
             self.http.tls(None)  # its ~3 KB block first, before compiling the login fragments the heap
         if not self.store.get("refresh_token"):
             _compile_login()
+        collect()
         from . import cloud
 
         try:
@@ -102,4 +104,6 @@ def _compile_login():
     """A password login is due: compile its modules now, biggest first, while the heap holds
     no answers, cookies or tokens yet (compiling costs far more heap than running). No
     reference outlives this call, so unloading them after the login frees them."""
-    from . import consent, login, tokens, oauth, jwt  # noqa: F401
+    for name in ("consent", "login", "tokens", "oauth", "jwt"):
+        collect()
+        __import__("uhomey." + name)

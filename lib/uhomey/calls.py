@@ -2,7 +2,7 @@
 # Homey, the short-lived value cache, and `lookup`, which runs a lookup module
 # (names, listings, JSON scanning) and then unloads it, so the heap a press
 # needs does not grow with what was looked up before.
-from .compat import MICROPYTHON, ticks_diff, ticks_ms, unload
+from .compat import collect, ticks_diff, ticks_ms, unload
 from .errors import HomeyError, Unreachable
 
 _JSON = ("Content-Type", "application/json")
@@ -18,16 +18,6 @@ def is_uuid(s):
         if s[i] not in ("-" if i in (8, 13, 18, 23) else "0123456789abcdefABCDEF"):
             return False
     return True
-
-
-def collect():
-    """A full collection from a shallow stack. MicroPython's GC is conservative: left to run
-    when an allocation fails deep inside an import, stale pointers on the stack keep garbage
-    (an earlier compile's) alive and a heap with room enough fails."""
-    if MICROPYTHON:
-        import gc
-
-        gc.collect()
 
 
 def lookup(mod, fn, *args, **kw):

@@ -32,3 +32,14 @@ def unload(*names):
         sys.modules.pop("uhomey." + n, None)
         if pkg is not None and n in pkg.__dict__:
             delattr(pkg, n)
+
+
+def collect():
+    """A full collection from a shallow stack, before a compile. MicroPython's GC is
+    conservative: left to run when an allocation fails deep inside an import, stale
+    pointers on the stack keep garbage (an earlier compile's) alive, and a heap with
+    room enough fails."""
+    if MICROPYTHON:
+        import gc
+
+        gc.collect()

@@ -25,8 +25,10 @@ class Conn:
         ai = socket.getaddrinfo(self.host, port, 0, socket.SOCK_STREAM)[0]
         self.raw = socket.socket(ai[0], socket.SOCK_STREAM)
         self.settimeout(timeout)
-        if not MICROPYTHON:
-            self.raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:  # a request goes out as head + body: without this, Nagle holds the body ~40 ms
+            self.raw.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY (Linux and lwIP alike)
+        except OSError:
+            pass
         self.raw.connect(ai[-1])
         self.sock = self.raw if ctx is None else ctx.wrap_socket(self.raw, server_hostname=self.host)
         if not MICROPYTHON:
@@ -102,11 +104,15 @@ class Conn:
         except (OSError, ValueError):
             return True
 
-    def send(self, data):
+    def send(self, head, body=None):
+        """head (str) then body (bytes): two writes on MicroPython, so the head is never
+        copied into one buffer with the body on a small heap; one on CPython."""
         if MICROPYTHON:
-            self.sock.write(data)
+            self.sock.write(head)
+            if body:
+                self.sock.write(body)
         else:
-            self.sock.sendall(data)
+            self.sock.sendall(head.encode() + body if body else head.encode())
 
     def readline(self, limit=MAX_LINE):
         line = b""

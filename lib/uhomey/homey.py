@@ -3,7 +3,7 @@
 # left, then collects that garbage from a shallow stack before the session's
 # code compiles (MicroPython's GC is conservative; left to run deep inside an
 # import, stale stack pointers keep garbage alive).
-import gc
+from .compat import collect
 
-gc.collect()
+collect()
 from .session import Homey  # noqa: E402,F401

@@ -90,7 +90,9 @@ class Http:
         i = target.find("?")
         path = target if i < 0 else target[:i]  # never a query in logs or errors: it may hold a token
         timeout = timeout or self.timeout
-        data = self._head(method, host, port, scheme, target, headers, body)
+        if isinstance(body, str):
+            body = body.encode()
+        head = self._head(method, host, port, scheme, target, headers, body)
         for attempt in (0, 1):
             conn = self._conns.get(origin)
             if conn is not None and (conn.busy or conn.stale()):
@@ -103,7 +105,7 @@ class Http:
             conn.busy = True
             self.requests += 1
             try:
-                conn.send(data)
+                conn.send(head, body)
                 status, hdrs, keep = read_head(conn)
             except (OSError, EOFError) as e:
                 self._drop(origin, conn)
@@ -121,19 +123,17 @@ class Http:
             return r
 
     def _head(self, method, host, port, scheme, target, headers, body):
+        """The request head as one str, built in one piece (no growing copies)."""
         if port != (443 if scheme == "https" else 80):
             host = "%s:%d" % (host, port)
-        h = ("%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nAccept-Encoding: identity\r\n"
-             "Connection: keep-alive\r\n" % (method, target, host, USER_AGENT))
+        extra = ""
         accept = False
         for k, v in headers:
             accept = accept or k.lower() == "accept"
-            h += "%s: %s\r\n" % (k, v)
+            extra += "%s: %s\r\n" % (k, v)
         if not accept:
-            h += "Accept: application/json\r\n"
-        if isinstance(body, str):
-            body = body.encode()
+            extra += "Accept: application/json\r\n"
         if body is not None or method in ("POST", "PUT"):
-            h += "Content-Length: %d\r\n" % len(body or b"")
-        h = (h + "\r\n").encode()
-        return h + body if body else h
+            extra += "Content-Length: %d\r\n" % len(body or b"")
+        return ("%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nAccept-Encoding: identity\r\n"
+                "Connection: keep-alive\r\n%s\r\n" % (method, target, host, USER_AGENT, extra))

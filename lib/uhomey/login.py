@@ -3,6 +3,7 @@
 # its helpers (oauth.py, jwt.py) are small modules of their own so each
 # compiles in a small heap.
 from . import log
+from .compat import collect
 from .errors import AuthError, ProtocolError
 from .form import quote, urlencode
 from .http import origin_of
@@ -34,9 +35,11 @@ def password_login(http, cfg, token_request):
     token = data.get("token") if isinstance(data, dict) else None
     if not isinstance(token, str) or token.count(".") != 2:
         raise ProtocolError("the Athom login answered without a token; try again later")
-
+    jwt_id = jwt_homey(token)
     query = "client_id=%s&redirect_uri=%s&response_type=code&user_token=%s" % (
         quote(athom["client_id"]), quote(athom["redirect_uri"]), quote(token))
+    data = token = None  # the query holds the token now; a small heap has room for one copy
+    collect()
     jar = CookieJar()
     r = http.request("GET", accounts + "/oauth2/authorise?" + query,
                      headers=(("Accept", "text/html,application/json"),))
@@ -44,7 +47,7 @@ def password_login(http, cfg, token_request):
     if r.status in _REDIRECT:
         log.info("consent given before; skipping the consent page")
         code = code_from(r, athom)
-        homey_id = cfg["homey"]["id"] or jwt_homey(token)
+        homey_id = cfg["homey"]["id"] or jwt_id
     elif r.status == 200:
         from .consent import consent_inputs
 
@@ -52,7 +55,8 @@ def password_login(http, cfg, token_request):
         if not csrf:
             raise ProtocolError("the consent page has no _csrf field; Athom may have changed it - "
                                 "report this to uhomey with the page saved from a browser")
-        homey_id = choose_homey(offered, cfg["homey"]["id"], jwt_homey(token))
+        homey_id = choose_homey(offered, cfg["homey"]["id"], jwt_id)
+        collect()
         log.info("approving access to Homey %s", homey_id)
         headers = [_FORM]
         cookie = jar.header()

@@ -2,7 +2,7 @@
 # persisting an answer before anything uses it, refresh with rotation, and
 # the password login when nothing else works.
 from . import log
-from .compat import ticks_add, ticks_diff, unload, wall_time
+from .compat import collect, ticks_add, ticks_diff, unload, wall_time
 from .errors import AuthError, HTTPError, ProtocolError
 
 LOGIN_BACKOFF_MS = 15 * 60 * 1000  # after a refused password, do not try it again for this long
@@ -83,6 +83,7 @@ def login(a):
         raise
     finally:
         unload("login", "oauth", "jwt", "consent", "form", "tlsctx")  # discovery comes next: give it their heap
+        collect()
     more = {}
     if hid and hid != a.store.get("homey_id"):
         more = {"homey_id": hid, "homey_url": None, "homey_session": None, "names": None, "flows": None,
