@@ -50,12 +50,15 @@ def connect(config, eager=True, clock=None):
     check = load = None
     unload("config")  # before the HTTP client compiles: the heap is all it has
     collect()
-    from .auth import PHASE_MODULES, ApiKey, Cloud
-    from .http import Http
+    from .auth import PHASE_MODULES, ApiKey, Cloud, compile_login
     from .store import Store
 
-    clock = clock or ticks_ms
     store = Store(cfg["tokens"])
+    if eager and cfg["mode"] == "cloud" and not store.get("refresh_token"):
+        compile_login()  # first, while the heap holds nearly nothing: compiling costs most
+    from .http import Http
+
+    clock = clock or ticks_ms
     http = Http(tls=_tls_factory(cfg), timeout=cfg["timeout"])
     if cfg["mode"] == "apikey":
         auth = ApiKey(cfg, store, http)

@@ -79,7 +79,7 @@ class Cloud:
         if self.athom["api_url"][:6] == "https:":
             self.http.tls(None)  # its ~3 KB block first, before compiling the login fragments the heap
         if not self.store.get("refresh_token"):
-            _compile_login()
+            compile_login()
         collect()
         from . import cloud
 
@@ -100,7 +100,7 @@ class Cloud:
             unload(*PHASE_MODULES)
 
 
-def _compile_login():
+def compile_login():
     """A password login is due: compile its modules now, biggest first, while the heap holds
     no answers, cookies or tokens yet (compiling costs far more heap than running). No
     reference outlives this call, so unloading them after the login frees them."""

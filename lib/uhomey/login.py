@@ -3,7 +3,7 @@
 # its helpers (oauth.py, jwt.py) are small modules of their own so each
 # compiles in a small heap.
 from . import log
-from .compat import collect
+from .compat import collect, unload
 from .errors import AuthError, ProtocolError
 from .form import quote, urlencode
 from .http import origin_of
@@ -56,6 +56,8 @@ def password_login(http, cfg, token_request):
             raise ProtocolError("the consent page has no _csrf field; Athom may have changed it - "
                                 "report this to uhomey with the page saved from a browser")
         homey_id = choose_homey(offered, cfg["homey"]["id"], jwt_id)
+        offered = choose_homey = jwt_homey = consent_inputs = None
+        unload("consent", "jwt")  # done with: the approve step runs on their heap
         collect()
         log.info("approving access to Homey %s", homey_id)
         headers = [_FORM]
