@@ -278,6 +278,41 @@ def test_wrong_password_backs_off_and_client_stays_usable(sim, tmp_path, interp)
     assert len(reqs(sim, "accounts", "/login")) == 1
 
 
+@pytest.mark.parametrize("interp", INTERPS)
+def test_expired_code_missing_csrf_and_missing_location(make_sim, tmp_path, interp):
+    """Three answers a login cannot go on from: each a HomeyError naming the step and what to do,
+    one login attempt each, and the call after them logs in and works."""
+    sim = make_sim(code_lifetime=0)
+    cfg = write_cfg(sim, tmp_path / "config.json", homey=0)
+    dev = did(sim)
+    sim.fault("no_csrf", path="/oauth2/authorise", role="accounts")
+    r = run(interp, cfg, [("toggle", dev)], eager=False)
+    assert_homey_error(r["results"][0], "consent page has no _csrf")
+    assert r["results"][0]["error"] == "ProtocolError"
+    assert reqs(sim, "accounts", "/authorise") == [] and reqs(sim, "api") == []
+
+    sim.clear_log()
+    r = run(interp, cfg, [("toggle", dev), ("toggle", dev)], eager=False)  # codes dead on arrival
+    for x in r["results"]:
+        assert_homey_error(x, "exchanging the login code", "expired", "connect again")
+        assert x["error"] == "AuthError"
+    # no password backoff for an expired code: the second press tried again
+    assert len(reqs(sim, "api", "/oauth2/token")) == 2 and len(reqs(sim, "accounts", "/login")) == 2
+
+    sim.code_lifetime = 30
+    sim.approve()  # consent remembered: the consent GET answers 302 at once, here without Location
+    sim.fault("no_location", path="/oauth2/authorise", role="accounts")
+    sim.clear_log()
+    r = run(interp, cfg, [("toggle", dev)], eager=False)
+    assert_homey_error(r["results"][0], "302 without a Location")
+    assert reqs(sim, "api") == []
+
+    sim.clear_log()
+    before = sim.homey(0).value(dev, "onoff")
+    assert results_ok(run(interp, cfg, [("toggle", dev)])) == [not before]
+    assert len(reqs(sim, "accounts", "/login")) == 1
+
+
 # ---- the token store ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("interp", INTERPS)

@@ -27,7 +27,7 @@ def raw(sim, which="local", homey=0):
 
 def test_kinds_listed_and_checked(sim):
     assert set(FAULT_KINDS) == {"500", "429", "html", "truncated_chunked", "truncated_length",
-                                "reset", "stall", "close"}
+                                "reset", "stall", "close", "no_location", "no_csrf"}
     for kind, params in (("boom", {}), ("stall", {"second": 1}), ("500", {"retry_after": 1}),
                          ("stall", {"then": "later"})):
         with pytest.raises(ValueError):
@@ -364,3 +364,38 @@ def test_drop_idle_after_clear_log(sim):
         assert sim.drop_idle_connections() == 1 and c.closed_by_peer()
     finally:
         c.close()
+
+
+@pytest.mark.parametrize("variant", [0, 1, 2])
+def test_no_csrf_strips_the_hidden_input_only(make_sim, variant):
+    sim = make_sim(consent_variant=variant)
+    q = probe.authorise_query(sim, probe.user_jwt(sim))
+    st, msg, normal = probe.call(sim, sim.accounts_url, "GET", "/oauth2/authorise?" + q)
+    assert st == 200 and b"_csrf" in normal.split(b"</head>")[1]
+    f = sim.fault("no_csrf", path="/oauth2/authorise", role="accounts")
+    st, msg, body = probe.call(sim, sim.accounts_url, "GET", "/oauth2/authorise?" + q)
+    assert st == 200 and f.hits == 1
+    page = body.decode()
+    assert "resource.homey." in page and "Allow" in page  # the rest of the form is still there
+    assert "_csrf" not in page.split("</head>")[1]  # the head's csrf-param meta may stay
+    assert any(c.startswith("_csrf=") for c in msg.get_all("Set-Cookie"))  # the cookie still comes
+    assert sim.requests[-1].fault == "no_csrf"
+
+
+def test_no_location_sends_the_302_without_it_and_the_code_is_spent(sim):
+    sim.approve()
+    q = probe.authorise_query(sim, probe.user_jwt(sim))
+    f = sim.fault("no_location", path="/oauth2/authorise", role="accounts")
+    st, msg, _ = probe.call(sim, sim.accounts_url, "GET", "/oauth2/authorise?" + q)
+    assert st == 302 and msg["Location"] is None and f.hits == 1
+    with sim.lock:
+        assert len(sim.codes) == 1  # the handler ran: a code was issued and is lost with the header
+
+
+def test_code_lifetime_zero_makes_codes_dead_on_arrival(make_sim):
+    sim = make_sim(code_lifetime=0)
+    code = probe.code_for(sim)
+    st, _, body = probe.call(sim, sim.api_url, "POST", "/oauth2/token",
+                             form={"grant_type": "authorization_code", "code": code,
+                                   "client_id": sim.client_id, "client_secret": sim.client_secret})
+    assert st == 400 and json.loads(body)["error"] == "invalid_grant"

@@ -28,6 +28,9 @@ def token_request(a, pairs, step):
         e = fail.status(r, step)
         if e.code == "invalid_client":
             e = AuthError("%s: Athom refused athom.client_id / athom.client_secret" % step, e.status, None, e.code)
+        elif e.code == "invalid_grant" and pairs[0][1] == "authorization_code":
+            e = AuthError("%s: Athom says the code expired or was used (it lives ~30 s); connect again"
+                          % step, e.status, None, e.code)
         raise e
     data = r.json(4096)
     for key in ("access_token", "refresh_token"):
@@ -78,7 +81,7 @@ def login(a):
     try:
         data, hid = lg.password_login(a.http, a.cfg, lambda pairs, step: token_request(a, pairs, step))
     except AuthError as e:
-        if e.status in (400, 401, 403):
+        if e.status in (400, 401, 403) and e.code != "invalid_grant":  # an expired code is no refusal
             a.login_refused = (now, e)
         raise
     finally:

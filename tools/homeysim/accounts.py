@@ -10,7 +10,6 @@ from . import pages
 from .tokens import b64url, csrf_ok, csrf_secret, csrf_token
 from .wire import Response, html_response, json_error, json_response
 
-CODE_LIFETIME = 30
 USER_JWT_LIFETIME = 3600
 
 
@@ -153,7 +152,7 @@ class Accounts:
         code = secrets.token_hex(20)
         with sim.lock:
             sim.codes[code] = {"client_id": sim.client_id, "homey": homey_id, "user": sim.user_id,
-                               "expires": sim.now() + CODE_LIFETIME, "used": False}
+                               "expires": sim.now() + sim.code_lifetime, "used": False}
         return code
 
     def _redirect(self, code, extra=False, error=None):

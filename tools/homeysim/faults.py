@@ -2,14 +2,18 @@
 
 500, 429 and html replace the handler (nothing happens server-side); close,
 truncated_*, reset and a stall that ends in an answer run the handler first, as
-a real server would have done the work before the answer got lost.
+a real server would have done the work before the answer got lost. no_location
+and no_csrf run the handler and send its answer with a piece missing.
 """
 import json
+import re
 import threading
 
 from .wire import head_bytes, html_response, json_error
 
-KINDS = ("500", "429", "html", "truncated_chunked", "truncated_length", "reset", "stall", "close")
+KINDS = ("500", "429", "html", "truncated_chunked", "truncated_length", "reset", "stall", "close",
+         "no_location", "no_csrf")
+_CSRF_INPUT = re.compile(rb"<input[^>]*\b_csrf\b[^>]*>", re.I | re.S)
 PARAMS = {"429": {"retry_after"}, "stall": {"seconds", "then"}}
 
 CAPTIVE_PAGE = """<!DOCTYPE html>
@@ -99,6 +103,15 @@ def apply(stop_event, sock, req, fault, respond, n, send_normal):
         req.status = resp.status
         send_normal(resp, announce_close=False)
         return "close"
+    if kind in ("no_location", "no_csrf"):
+        resp = respond()
+        if kind == "no_location":
+            resp.headers = [(k, v) for k, v in resp.headers if k.lower() != "location"]
+        else:
+            resp.body = _CSRF_INPUT.sub(b"", resp.body_bytes())
+        req.status = resp.status
+        send_normal(resp)
+        return "keep"
     if kind == "stall":
         req.status = 0
         stop_event.wait(fault.params.get("seconds", 30))

@@ -34,7 +34,7 @@ class Simulator:
                  force_chunked=None, idle_timeout=30, client_id="uhomey-sim-client",
                  client_secret=DEFAULT_CLIENT_SECRET, redirect_uri="http://localhost",
                  email="ada@example.com", password=DEFAULT_PASSWORD, seed=0,
-                 client_name="uhomey", full_name="Ada Lovelace"):
+                 client_name="uhomey", full_name="Ada Lovelace", code_lifetime=30):
         if jwt_homey_key not in ("homey", "homeyId", "homeys"):
             raise ValueError("jwt_homey_key must be homey, homeyId or homeys")
         if consent_variant not in (0, 1, 2):
@@ -46,6 +46,7 @@ class Simulator:
         self.workdir = workdir
         self._own_workdir = workdir is None
         self.otp = otp
+        self.code_lifetime = code_lifetime  # seconds a login code lives (0: dead on arrival)
         self.jwt_homey_key = jwt_homey_key
         self.consent_variant = consent_variant
         self.remember_consent = remember_consent
