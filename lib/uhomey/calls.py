@@ -7,7 +7,7 @@ from .errors import HomeyError, Unreachable
 
 _JSON = ("Content-Type", "application/json")
 MAX_REMEMBERED = 32
-LOOKUP = ("names", "devices", "devlist", "lists", "stream", "jscan")
+LOOKUP = ("names", "devices", "jbytes", "devlist", "lists", "stream", "jscan", "jesc")
 
 
 def is_uuid(s):

@@ -1,34 +1,94 @@
-# Device objects read off the Homey's stream (one device here, the whole list in devlist.py),
-# keeping only the fields uhomey uses, so the memory needed does not grow with
-# the size of the home. A lookup module: unloaded after each use (calls.LOOKUP).
-from .stream import entries, fields, get
+# Device objects off the Homey's answers: one device (GET devices/device/<id>, which
+# confirms a cached name and brings its values) or the whole list (devlist.py).
+# One flat walk over the bytes through a small buffer keeps only the fields uhomey
+# uses, so memory stays flat whatever the Homey sends, and this one small module
+# is all a warm boot's name check compiles (jscan.py is for flows and variables).
+# A lookup module: unloaded after each use (calls.LOOKUP).
+from .errors import ProtocolError
+from .jbytes import Bytes
 
-_DEVICE_KEYS = ("id", "name", "zone", "zoneName", "class")
-_CAP_KEYS = ("type", "setable", "min", "max", "value", "units")
+_TOP = ("id", "name", "zone", "zoneName", "class")
+_CAP = ("type", "setable", "min", "max", "value")
+_WS = b" \t\r\n"
 
 
-def _device(sc, caps):
-    """One device object off the stream: {id, name, zone, zoneName, class, caps: {cap: {...}} or None}."""
-    d = {"caps": None}
-
-    def sub(k):
-        if not caps or k != "capabilitiesObj" or sc.peek() != 123:
-            return False
-        c = d["caps"] = {}
-        for cap in entries(sc):
-            c[cap] = fields(sc, _CAP_KEYS, 64, {})
-        return True
-
-    return fields(sc, _DEVICE_KEYS, 200, d, sub)
+def walk(h, path, what, label, visit, top, caps=True):
+    """GET path; visit(device) for each object at depth `top` (1: the answer is one device,
+    2: {id: device}), a dict of _TOP's fields and "caps": {cap: {_CAP's fields}} (None without caps).
+    `what` names the request in errors, `label` the answer."""
+    r = h.call("GET", path, what=what)
+    try:
+        if not r.is_json():
+            r.json()  # raises the content-type error
+        w = Bytes(r, label)
+        keys = []  # per open container: the key it sits under ("" in an array)
+        objs = []  # per open container: is it an object
+        key = ""  # the key of the value that comes next
+        expect = False  # the next string is a key
+        d = c = None  # the device, the capability being read
+        while True:
+            b = w._raw()
+            n = len(keys)
+            if b == 123 or b == 91:  # { [
+                keys.append(key)
+                objs.append(b == 123)
+                n += 1
+                if b == 123 and d is not None:
+                    if caps and n == top + 1 and key == "capabilitiesObj":
+                        d["caps"] = {}
+                    elif n == top + 2 and keys[top] == "capabilitiesObj" and d["caps"] is not None:
+                        c = d["caps"][key] = {}
+                elif b == 123 and n == top:
+                    d = {"caps": None, "id": key or None}  # the list's key, unless the object says
+                expect = b == 123
+                key = ""
+                continue
+            if b == 125 or b == 93:  # } ]
+                if not n:
+                    raise w._bad("unexpected %r" % chr(b))
+                if n == top and d is not None:
+                    visit(d)
+                    d = None
+                elif n == top + 2:
+                    c = None
+                key = keys.pop()
+                objs.pop()
+                if n == 1:
+                    return
+                continue
+            if b == 44:  # ,
+                expect = objs[-1] if n else False
+                continue
+            if b == 58 or b in _WS:  # : or whitespace
+                continue
+            keep = -1
+            if expect:
+                keep = 200
+            elif d is None:
+                pass
+            elif n == top and key in _TOP:
+                keep = 200
+            elif c is not None and n == top + 2 and key in _CAP:
+                keep = 64
+            v = w.text(keep) if b == 34 else w.word(keep >= 0)
+            if expect:
+                key = v or ""
+                expect = False
+            elif keep >= 0:
+                (d if c is None else c)[key] = v
+            if not n:
+                return
+    finally:
+        r.close()
 
 
 def fetch(h, did):
-    """One device object, streamed (API v2 has no per-capability GET). NotFound if it is gone."""
-    r, sc = get(h, "devices/device/%s" % did, "reading device %s" % did, 256, "device %s" % did)
-    try:
-        d = _device(sc, True)
-    finally:
-        r.close()
+    """One device (API v2 has no per-capability GET). NotFound if it is gone."""
+    got = []
+    walk(h, "devices/device/%s" % did, "reading device %s" % did, "device %s" % did, got.append, 1)
+    if not got:
+        raise ProtocolError("device %s: the Homey's answer is not an object" % did)
+    d = got[0]
     if not d.get("id"):
         d["id"] = did
     return d

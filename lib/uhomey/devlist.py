@@ -1,21 +1,12 @@
 # The whole device list, streamed: h.devices(match) and the scan behind a new
 # name (names.py). A lookup module: unloaded after each use (calls.LOOKUP).
-from .devices import _device
+from .devices import walk
 from .errors import HomeyError
-from .stream import entries, get
 
 
 def scan(h, visit, caps=True):
-    """Stream GET devices/device/ and call visit(device) for each one."""
-    r, sc = get(h, "devices/device/", "listing the Homey's devices", 512, "the Homey's device list")
-    try:
-        for did in entries(sc):
-            d = _device(sc, caps)
-            if not d.get("id"):
-                d["id"] = did
-            visit(d)
-    finally:
-        r.close()
+    """Stream GET devices/device/ and call visit(device) for each one (each has its "id")."""
+    walk(h, "devices/device/", "listing the Homey's devices", "the Homey's device list", visit, 2, caps)
 
 
 def find(h, name):
