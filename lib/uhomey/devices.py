@@ -1,10 +1,11 @@
 # Device objects off the Homey's answers: one device (GET devices/device/<id>, which
-# confirms a cached name and brings its values) or the whole list (devlist.py).
+# confirms a cached name and brings its values) or the whole list (devlist.py), and
+# the name check of a warm boot (resolve; a new or moved name is names.py's).
 # One flat walk over the bytes through a small buffer keeps only the fields uhomey
 # uses, so memory stays flat whatever the Homey sends, and this one small module
 # is all a warm boot's name check compiles (jscan.py is for flows and variables).
 # A lookup module: unloaded after each use (calls.LOOKUP).
-from .errors import ProtocolError
+from .errors import NotFound, ProtocolError
 from .jbytes import Bytes
 
 _TOP = ("id", "name", "zone", "zoneName", "class")
@@ -21,52 +22,44 @@ def walk(h, path, what, label, visit, top, caps=True):
         if not r.is_json():
             r.json()  # raises the content-type error
         w = Bytes(r, label)
-        keys = []  # per open container: the key it sits under ("" in an array)
-        objs = []  # per open container: is it an object
+        keys = []  # per open container: the key it sits under; None for an array
         key = ""  # the key of the value that comes next
         expect = False  # the next string is a key
-        d = c = None  # the device, the capability being read
+        d = c = None  # the device and the capability being read
         while True:
             b = w._raw()
             n = len(keys)
             if b == 123 or b == 91:  # { [
-                keys.append(key)
-                objs.append(b == 123)
-                n += 1
-                if b == 123 and d is not None:
-                    if caps and n == top + 1 and key == "capabilitiesObj":
-                        d["caps"] = {}
-                    elif n == top + 2 and keys[top] == "capabilitiesObj" and d["caps"] is not None:
-                        c = d["caps"][key] = {}
-                elif b == 123 and n == top:
-                    d = {"caps": None, "id": key or None}  # the list's key, unless the object says
+                keys.append(key if b == 123 else None)
                 expect = b == 123
-                key = ""
+                if not expect:
+                    pass
+                elif n + 1 == top:
+                    d = {"caps": None, "id": key or None}  # the list's key, unless the object says
+                elif d and caps and n == top and key == "capabilitiesObj":
+                    d["caps"] = {}
+                elif d and n == top + 1 and keys[top] == "capabilitiesObj" and d["caps"] is not None:
+                    c = d["caps"][key] = {}
                 continue
             if b == 125 or b == 93:  # } ]
                 if not n:
                     raise w._bad("unexpected %r" % chr(b))
-                if n == top and d is not None:
+                if n == top and d:
                     visit(d)
                     d = None
                 elif n == top + 2:
                     c = None
-                key = keys.pop()
-                objs.pop()
+                keys.pop()
                 if n == 1:
                     return
                 continue
             if b == 44:  # ,
-                expect = objs[-1] if n else False
+                expect = n and keys[-1] is not None
                 continue
             if b == 58 or b in _WS:  # : or whitespace
                 continue
             keep = -1
-            if expect:
-                keep = 200
-            elif d is None:
-                pass
-            elif n == top and key in _TOP:
+            if expect or (d and n == top and key in _TOP):
                 keep = 200
             elif c is not None and n == top + 2 and key in _CAP:
                 keep = 64
@@ -75,7 +68,7 @@ def walk(h, path, what, label, visit, top, caps=True):
                 key = v or ""
                 expect = False
             elif keep >= 0:
-                (d if c is None else c)[key] = v
+                (d if n == top else c)[key] = v
             if not n:
                 return
     finally:
@@ -92,6 +85,27 @@ def fetch(h, did):
     if not d.get("id"):
         d["id"] = did
     return d
+
+
+def resolve(h, name):
+    """Device id for an exact name: the id cached in the store, confirmed by one read of
+    that device (which brings its values too); names.py scans the list when it fails."""
+    did = (h.store.get("names") or {}).get(name)
+    if did:
+        try:
+            d = fetch(h, did)
+            if d.get("name") == name:
+                learn(h, d)
+                h._checked[name] = did
+                return did
+        except NotFound:
+            pass
+        from . import log
+
+        log.info("device %r was renamed or removed; looking it up again", name)
+    from .names import scan
+
+    return scan(h, name, did)
 
 
 def learn(h, d):

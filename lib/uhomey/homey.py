@@ -6,4 +6,7 @@
 from .compat import collect
 
 collect()
+from . import calls  # noqa: E402,F401 - the larger compile first, while session.py is not resident
+
+collect()
 from .session import Homey  # noqa: E402,F401

@@ -1,14 +1,15 @@
 # The byte level under devices.walk: the body through one small buffer, strings
-# and bare words (numbers, true, false, null). Split from devices.py so each
-# compiles in a small heap; unloaded with it (calls.LOOKUP).
+# and bare words (numbers, true, false, null). What it keeps is decoded by the
+# firmware's own json module (a few bytes at a time: escapes, numbers), so there
+# is little Python here to compile. Unloaded with devices.py (calls.LOOKUP).
+import json
+
 from .errors import ProtocolError
 
 _END = b",}] \t\r\n"
 
 
 class Bytes:
-    """The body through one buffer; _raw and _bad are what jesc.unescape needs."""
-
     def __init__(self, r, what):
         self.r = r
         self.buf = bytearray(256)
@@ -19,70 +20,62 @@ class Bytes:
     def _bad(self, why):
         return ProtocolError("%s is not valid JSON (%s)" % (self.what, why))
 
-    def _fill(self):
-        n = self.r.readinto(self.mv)
-        if not n:
-            raise self._bad("it ends early")
-        self.pos = 0
-        self.end = n
-
     def _raw(self):
+        """The next byte."""
         if self.pos >= self.end:
-            self._fill()
+            self.end = self.r.readinto(self.mv)
+            self.pos = 0
+            if not self.end:
+                raise self._bad("it ends early")
         self.pos += 1
         return self.buf[self.pos - 1]
 
-    def text(self, maxlen):
-        """The rest of a string (its quote read) as str; None when over maxlen bytes (-1: skipped)."""
-        out = bytearray()
-        buf = self.buf
-        while True:
-            if self.pos >= self.end:
-                self._fill()
-            p = self.pos
-            q = buf.find(b'"', p, self.end)
-            s = self.end if q < 0 else q
-            b = buf.find(b"\\", p, s)
-            if b >= 0:
-                s = b
-            if len(out) <= maxlen:
-                out.extend(self.mv[p:s])
-            self.pos = s + (s == q or s == b)
-            if s == q:
-                break
-            if s == b:
-                if len(out) <= maxlen:
-                    from .jesc import unescape
-
-                    out.extend(unescape(self))
-                else:
-                    self._raw()  # the escaped byte; a \uXXXX's digits need no care
-        if len(out) > maxlen:
-            return None
+    def _load(self, out):
         try:
-            return out.decode()
-        except UnicodeError:
-            raise self._bad("a string is not UTF-8")
+            return json.loads(out)
+        except ValueError:
+            raise self._bad("unexpected %r" % bytes(out[:12]))
+
+    def text(self, maxlen):
+        """The rest of a string (its quote read) as str; None when its UTF-8 is over maxlen bytes (-1: skip it)."""
+        out = bytearray(b'"')
+        cap = 6 * maxlen + 1  # the quote, and up to 6 bytes (an escape) for 1 of UTF-8
+        esc = False
+        while True:
+            self._raw()
+            p = self.pos - 1
+            q = self.buf.find(b'"', p, self.end)
+            s = self.end if q < 0 else q
+            b = self.buf.find(b"\\", p, s)
+            if b >= 0:
+                s = b + 2  # the backslash, and what it escapes: kept as they are for json.loads
+            if len(out) <= cap:
+                out.extend(self.mv[p:min(s, self.end)])
+            self.pos = s if b >= 0 else s + (s == q)
+            if b >= 0:
+                esc = True
+                if s > self.end:
+                    c = self._raw()
+                    if len(out) <= cap:
+                        out.append(c)
+            elif s == q:
+                break
+        if len(out) > cap:
+            return None
+        out.append(34)
+        v = self._load(out)
+        return None if (len(v.encode()) if esc else len(out) - 2) > maxlen else v
 
     def word(self, keep):
         """The rest of a number, true, false or null (its first byte read), as a value if keep."""
-        out = bytearray((self.buf[self.pos - 1],))
+        out = bytearray()
+        self.pos -= 1
         while True:
-            if self.pos >= self.end:
-                self._fill()
-            c = self.buf[self.pos]
+            c = self._raw()
             if c in _END:
+                self.pos -= 1
                 break
             out.append(c)
-            self.pos += 1
             if len(out) > 40:
                 raise self._bad("a number is too long")
-        if not keep:
-            return None
-        w = bytes(out)
-        if w in (b"true", b"false", b"null"):
-            return None if w == b"null" else w == b"true"
-        try:
-            return float(w) if b"." in w or b"e" in w or b"E" in w else int(w)
-        except ValueError:
-            raise self._bad("unexpected %r" % w[:12])
+        return self._load(out) if keep else None

@@ -1,38 +1,26 @@
-# Devices by exact name: confirmed once per boot (one GET of the cached id),
-# cached across boots in the store; a scan of the whole list (devlist.py) only
-# when the name is new or moved. A lookup module: unloaded after each use.
-from .devices import fetch, learn
+# Devices by exact name: confirmed once per boot (one GET of the cached id, in
+# devices.resolve), cached across boots in the store; a scan of the whole list
+# (devlist.py), here, only when the name is new or moved. A lookup module:
+# unloaded after each use.
+from .devices import learn
 from .errors import HomeyError, NotFound
 
 MAX_NAMES = 64
 
 
-def resolve(h, name):
-    """Device id for an exact name."""
-    cached = (h.store.get("names") or {}).get(name)
-    d = None
-    if cached:
-        try:
-            d = fetch(h, cached)
-        except NotFound:
-            pass
-        if d is None or d.get("name") != name:
-            from . import log
+def scan(h, name, cached=None):
+    """Device id for an exact name that is new, or whose cached id (devices.resolve) failed."""
+    from .devlist import find
 
-            log.info("device %r was renamed or removed; looking it up again", name)
-            d = None
-    if d is None:
-        from .devlist import find
-
-        hits = find(h, name)
-        if not hits:
-            forget(h, name)
-            raise NotFound("no device named \"%s\" on the Homey (names match exactly); h.devices() lists them"
-                           % name)
-        if len(hits) > 1:
-            raise HomeyError("%d devices are named \"%s\": use the id of the one you mean (%s)"
-                             % (len(hits), name, ", ".join([x["id"] for x in hits])))
-        d = hits[0]
+    hits = find(h, name)
+    if not hits:
+        forget(h, name)
+        raise NotFound("no device named \"%s\" on the Homey (names match exactly); h.devices() lists them"
+                       % name)
+    if len(hits) > 1:
+        raise HomeyError("%d devices are named \"%s\": use the id of the one you mean (%s)"
+                         % (len(hits), name, ", ".join([x["id"] for x in hits])))
+    d = hits[0]
     learn(h, d)
     did = h._checked[name] = d["id"]
     if did != cached:

@@ -1,11 +1,10 @@
 # uhomey.Homey, the session users hold (imported through homey.py). The press
 # path (h.get / h.set / h.toggle by id or by a name confirmed this boot) is here,
-# in calls.py (requests, value cache) and check.py. The rest is in modules
+# in calls.py (requests, value cache) and check.py (loaded by the first write). The rest is in modules
 # imported when first used: dim, flows, variables and webhook stay loaded (a
 # button repeats them); name lookups and listings run through calls.lookup,
 # which unloads them afterwards.
 from .calls import Calls, is_uuid, lookup
-from .check import check_value, lacks
 from .errors import NotFound, Rejected
 
 
@@ -26,7 +25,7 @@ class Homey(Calls):
             return device
         if not isinstance(device, str) or not device:
             raise Rejected("a device is given by its id or its exact name (a non-empty string)")
-        return self._checked.get(device) or lookup("names", "resolve", self, device)
+        return self._checked.get(device) or lookup("devices", "resolve", self, device)
 
     def _retry_renamed(self, device, fn):
         """Run fn(id); a device known by name that vanished is looked up once more."""
@@ -44,6 +43,8 @@ class Homey(Calls):
         meta = self._meta.get(did)
         if meta is not None and cap not in meta:
             # known from the scan: no request, and no re-resolving of a name that is fine
+            from .check import lacks
+
             raise lacks(did, cap, meta)
         if self.store.get("api_version", 3) >= 3 or self.auth.mode == "apikey":
             r = self.call("GET", "devices/device/%s/capability/%s" % (did, cap),
@@ -56,6 +57,8 @@ class Homey(Calls):
 
     def _write(self, did, cap, value):
         import json
+
+        from .check import check_value  # loaded by the first write, after any name lookup
 
         check_value(self, did, cap, value)
         self._last.pop((did, cap), None)
