@@ -2,12 +2,10 @@
 # Homey, the short-lived value cache, and `lookup`, which runs a lookup module
 # (names, listings, JSON scanning) and then unloads it, so the heap a press
 # needs does not grow with what was looked up before.
+import sys
+
 from .compat import collect, ticks_diff, ticks_ms, unload
 from .errors import HomeyError, Unreachable
-
-_JSON = ("Content-Type", "application/json")
-MAX_REMEMBERED = 32
-LOOKUP = ("names", "devices", "jbytes", "devlist", "lists", "stream", "jscan", "jesc")
 
 
 def is_uuid(s):
@@ -21,12 +19,14 @@ def is_uuid(s):
 
 
 def lookup(mod, fn, *args, **kw):
-    """uhomey.mod.fn(*args, **kw), then every lookup module is dropped from RAM. Never nested."""
+    """uhomey.mod.fn(*args, **kw), then every uhomey module it loaded is dropped from RAM."""
     collect()
+    keys = list(sys.modules)
     try:
         return getattr(__import__("uhomey." + mod, None, None, (fn,)), fn)(*args, **kw)
     finally:
-        unload(*LOOKUP)
+        unload(*[k[7:] for k in list(sys.modules) if k not in keys and k.startswith("uhomey.")])
+        keys = None
         collect()
 
 
@@ -54,7 +54,7 @@ class Calls:
             if hid:
                 headers.append(("X-Homey-ID", hid))
             if body is not None:
-                headers.append(_JSON)
+                headers.append(("Content-Type", "application/json"))
             try:
                 r = self.http.request(method, base + "/api/manager/" + path, body=body, headers=headers,
                                       timeout=timeout)
@@ -80,7 +80,7 @@ class Calls:
             return r
 
     def _learn_id(self, r):
-        got = r.header("x-homey-id")
+        got = r.header("X-Homey-ID")
         if got and not self.auth.homey_id:
             try:
                 self.store.update(homey_id=got)
@@ -96,7 +96,7 @@ class Calls:
         r.close()
 
     def _remember(self, did, cap, value):
-        if len(self._last) >= MAX_REMEMBERED and (did, cap) not in self._last:
+        if len(self._last) >= 32 and (did, cap) not in self._last:
             self._last.clear()
         self._last[(did, cap)] = (value, self.clock())
 

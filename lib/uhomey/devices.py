@@ -1,89 +1,79 @@
 # Device objects off the Homey's answers: one device (GET devices/device/<id>, which
-# confirms a cached name and brings its values) or the whole list (devlist.py), and
-# the name check of a warm boot (resolve; a new or moved name is names.py's).
-# One flat walk over the bytes through a small buffer keeps only the fields uhomey
-# uses, so memory stays flat whatever the Homey sends, and this one small module
-# is all a warm boot's name check compiles (jscan.py is for flows and variables).
-# A lookup module: unloaded after each use (calls.LOOKUP).
+# confirms a cached name and brings its values: resolve, the name check of a warm
+# boot) or the whole list (devlist.py). One flat pass over the bytes (jbytes.py)
+# keeps only the fields asked for, so memory stays flat whatever the Homey sends.
+# A lookup module: unloaded after each use (calls.lookup). Compiled on every boot
+# that presses by name, so it stays small and reuses names the firmware holds.
 from .errors import NotFound, ProtocolError
 from .jbytes import Bytes
 
-_TOP = ("id", "name", "zone", "zoneName", "class")
-_CAP = ("type", "setable", "min", "max", "value")
-_WS = b" \t\r\n"
 
-
-def walk(h, path, what, label, visit, top, caps=True):
-    """GET path; visit(device) for each object at depth `top` (1: the answer is one device,
-    2: {id: device}), a dict of _TOP's fields and "caps": {cap: {_CAP's fields}} (None without caps).
-    `what` names the request in errors, `label` the answer."""
+def parse(h, path, what, fn, top, names):
+    """GET path; fn(device) for each object at depth `top` (1: the answer is one device,
+    2: {id: device}): a dict of the fields in `names`, and "caps": {cap: {type, setable,
+    min, max, value}} from its capabilitiesObj (None without one)."""
     r = h.call("GET", path, what=what)
     try:
         if not r.is_json():
             r.json()  # raises the content-type error
-        w = Bytes(r, label)
+        stream = Bytes(r, what)
         keys = []  # per open container: the key it sits under; None for an array
-        key = ""  # the key of the value that comes next
-        expect = False  # the next string is a key
-        d = c = None  # the device and the capability being read
+        key = ""  # the key of the value that comes next; None: the next string is a key
+        d = cap = None  # the device, the capability being read
         while True:
-            b = w._raw()
+            s = stream.read()
             n = len(keys)
-            if b == 123 or b == 91:  # { [
-                keys.append(key if b == 123 else None)
-                expect = b == 123
-                if not expect:
+            if s == 123 or s == 91:  # { [
+                keys.append(key if s == 123 else None)
+                if s == 91:
                     pass
                 elif n + 1 == top:
                     d = {"caps": None, "id": key or None}  # the list's key, unless the object says
-                elif d and caps and n == top and key == "capabilitiesObj":
+                elif d and n == top and key == "capabilitiesObj":
                     d["caps"] = {}
                 elif d and n == top + 1 and keys[top] == "capabilitiesObj" and d["caps"] is not None:
-                    c = d["caps"][key] = {}
+                    cap = d["caps"][key] = {}
+                key = None if s == 123 else ""
                 continue
-            if b == 125 or b == 93:  # } ]
+            if s == 125 or s == 93:  # } ]
                 if not n:
-                    raise w._bad("unexpected %r" % chr(b))
+                    raise ProtocolError("%s: the answer is not valid JSON" % what)
                 if n == top and d:
-                    visit(d)
+                    fn(d)
                     d = None
                 elif n == top + 2:
-                    c = None
+                    cap = None
                 keys.pop()
                 if n == 1:
                     return
                 continue
-            if b == 44:  # ,
-                expect = n and keys[-1] is not None
+            if s == 44:  # ,
+                key = None if n and keys[-1] is not None else ""
                 continue
-            if b == 58 or b in _WS:  # : or whitespace
+            if s == 58 or s in b" \t\r\n":  # : or whitespace
                 continue
-            keep = -1
-            if expect or (d and n == top and key in _TOP):
-                keep = 200
-            elif c is not None and n == top + 2 and key in _CAP:
-                keep = 64
-            v = w.text(keep) if b == 34 else w.word(keep >= 0)
-            if expect:
-                key = v or ""
-                expect = False
-            elif keep >= 0:
-                (d if n == top else c)[key] = v
-            if not n:
+            if key is None:
+                key = stream.value(s, 200) or ""
+                continue
+            n = 200 if d and n == top and key in names else \
+                64 if cap is not None and n == top + 2 and key in ("type", "setable", "min", "max", "value") else -1
+            s = stream.value(s, n)
+            if n > 0:
+                (cap if n == 64 else d)[key] = s
+            if not keys:
                 return
     finally:
         r.close()
 
 
-def fetch(h, did):
+def read(h, did):
     """One device (API v2 has no per-capability GET). NotFound if it is gone."""
-    got = []
-    walk(h, "devices/device/%s" % did, "reading device %s" % did, "device %s" % did, got.append, 1)
-    if not got:
-        raise ProtocolError("device %s: the Homey's answer is not an object" % did)
-    d = got[0]
-    if not d.get("id"):
-        d["id"] = did
+    d = []
+    parse(h, "devices/device/%s" % did, "reading device %s" % did, d.append, 1, ("id", "name"))
+    if not d:
+        raise ProtocolError("reading device %s: the answer is not an object" % did)
+    d = d[0]
+    d["id"] = d["id"] or did
     return d
 
 
@@ -93,7 +83,7 @@ def resolve(h, name):
     did = (h.store.get("names") or {}).get(name)
     if did:
         try:
-            d = fetch(h, did)
+            d = read(h, did)
             if d.get("name") == name:
                 learn(h, d)
                 h._checked[name] = did
@@ -110,26 +100,12 @@ def resolve(h, name):
 
 def learn(h, d):
     """Keep a device's capability metadata and current values from a read of it."""
-    caps = d.get("caps")
-    if caps is None:
+    if d["caps"] is None:
         return
-    did = d["id"]
-    for cap in caps:
-        m = caps[cap]
-        if "value" in m:
-            h._remember(did, cap, m.pop("value"))
-    if len(h._meta) >= 16 and did not in h._meta:
+    for key in d["caps"]:
+        cap = d["caps"][key]
+        if "value" in cap:
+            h._remember(d["id"], key, cap.pop("value"))
+    if len(h._meta) >= 16 and d["id"] not in h._meta:
         h._meta.clear()
-    h._meta[did] = caps
-
-
-def read_v2(h, did, cap):
-    d = fetch(h, did)
-    learn(h, d)
-    caps = d.get("caps") or {}
-    if cap not in caps:
-        from .check import lacks
-
-        raise lacks(did, cap, caps)
-    hit = h._last.get((did, cap))
-    return hit[0] if hit else None
+    h._meta[d["id"]] = d["caps"]

@@ -1,12 +1,12 @@
 # The whole device list, streamed: h.devices(match) and the scan behind a new
-# name (names.py). A lookup module: unloaded after each use (calls.LOOKUP).
-from .devices import walk
+# name (names.py). A lookup module: unloaded after each use (calls.lookup).
+from .devices import parse
 from .errors import HomeyError
 
 
-def scan(h, visit, caps=True):
+def scan(h, visit):
     """Stream GET devices/device/ and call visit(device) for each one (each has its "id")."""
-    walk(h, "devices/device/", "listing the Homey's devices", "the Homey's device list", visit, 2, caps)
+    parse(h, "devices/device/", "listing the Homey's devices", visit, 2, ("id", "name", "zone", "zoneName", "class"))
 
 
 def find(h, name):
@@ -27,7 +27,7 @@ def listing(h, match=None):
             out.append((d["id"], name, d.get("zoneName") or d.get("zone"), d.get("class")))
 
     try:
-        scan(h, visit, caps=False)
+        scan(h, visit)
     except MemoryError:
         n = len(out)
         out = None

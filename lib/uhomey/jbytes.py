@@ -1,81 +1,76 @@
-# The byte level under devices.walk: the body through one small buffer, strings
-# and bare words (numbers, true, false, null). What it keeps is decoded by the
-# firmware's own json module (a few bytes at a time: escapes, numbers), so there
-# is little Python here to compile. Unloaded with devices.py (calls.LOOKUP).
+# The byte level under devices.parse: the body through one small buffer, and the
+# rest of a scalar (string, number, true, false, null). What is kept is decoded by
+# the firmware's own json module, a few bytes at a time, so there is little Python
+# here to compile. Unloaded with devices.py after each lookup (calls.lookup).
+# Names here are mostly ones the firmware already holds (read, value, buf, pos,
+# end, start, stop, n, s, v, e): compiled from source, every new name is RAM for good.
 import json
 
 from .errors import ProtocolError
 
-_END = b",}] \t\r\n"
-
 
 class Bytes:
+    """Bytes(r, what): r.readinto's bytes; `what` names the request in errors."""
+
     def __init__(self, r, what):
         self.r = r
+        self.what = what
         self.buf = bytearray(256)
         self.mv = memoryview(self.buf)
         self.pos = self.end = 0
-        self.what = what
 
-    def _bad(self, why):
-        return ProtocolError("%s is not valid JSON (%s)" % (self.what, why))
-
-    def _raw(self):
+    def read(self):
         """The next byte."""
         if self.pos >= self.end:
             self.end = self.r.readinto(self.mv)
             self.pos = 0
             if not self.end:
-                raise self._bad("it ends early")
+                raise ProtocolError("%s: the answer is not valid JSON (it ends early)" % self.what)
         self.pos += 1
         return self.buf[self.pos - 1]
 
-    def _load(self, out):
+    def value(self, s, n):
+        """The rest of the scalar whose first byte s was read: its value; None when n < 0 (not
+        kept) or when a string's UTF-8 is over n bytes."""
+        v = bytearray((s,))
+        if s == 34:  # kept as sent, escapes too, for json.loads: up to 6 bytes a byte of UTF-8
+            while True:
+                self.read()
+                start = self.pos - 1
+                stop = self.buf.find(b'"', start, self.end)
+                e = self.buf.find(b"\\", start, self.end if stop < 0 else stop)
+                if e >= 0:
+                    stop = e + 2  # the backslash and the byte it escapes
+                elif stop >= 0:
+                    stop += 1  # the closing quote
+                else:
+                    stop = self.end
+                if len(v) <= 6 * n + 2:
+                    v.extend(self.mv[start:min(stop, self.end)])
+                self.pos = min(stop, self.end)
+                if stop > self.end:  # the escaped byte comes with the next read
+                    s = self.read()
+                    if len(v) <= 6 * n + 2:
+                        v.append(s)
+                elif e < 0 and self.buf[stop - 1] == 34:
+                    break
+            if len(v) > 6 * n + 2:
+                return None
+        else:  # a number, true, false or null: up to the byte that ends it
+            while True:
+                s = self.read()
+                if s in b",}] \t\r\n":
+                    self.pos -= 1
+                    break
+                v.append(s)
+                if len(v) > 40:
+                    raise ProtocolError("%s: the answer is not valid JSON (a number is too long)" % self.what)
+            if n < 0:
+                return None
         try:
-            return json.loads(out)
+            s = json.loads(v)
         except ValueError:
-            raise self._bad("unexpected %r" % bytes(out[:12]))
-
-    def text(self, maxlen):
-        """The rest of a string (its quote read) as str; None when its UTF-8 is over maxlen bytes (-1: skip it)."""
-        out = bytearray(b'"')
-        cap = 6 * maxlen + 1  # the quote, and up to 6 bytes (an escape) for 1 of UTF-8
-        esc = False
-        while True:
-            self._raw()
-            p = self.pos - 1
-            q = self.buf.find(b'"', p, self.end)
-            s = self.end if q < 0 else q
-            b = self.buf.find(b"\\", p, s)
-            if b >= 0:
-                s = b + 2  # the backslash, and what it escapes: kept as they are for json.loads
-            if len(out) <= cap:
-                out.extend(self.mv[p:min(s, self.end)])
-            self.pos = s if b >= 0 else s + (s == q)
-            if b >= 0:
-                esc = True
-                if s > self.end:
-                    c = self._raw()
-                    if len(out) <= cap:
-                        out.append(c)
-            elif s == q:
-                break
-        if len(out) > cap:
+            raise ProtocolError("%s: the answer is not valid JSON (at %r)" % (self.what, bytes(v[:12])))
+        if isinstance(s, str) and (len(s.encode()) if b"\\" in v else len(v) - 2) > n:
             return None
-        out.append(34)
-        v = self._load(out)
-        return None if (len(v.encode()) if esc else len(out) - 2) > maxlen else v
-
-    def word(self, keep):
-        """The rest of a number, true, false or null (its first byte read), as a value if keep."""
-        out = bytearray()
-        self.pos -= 1
-        while True:
-            c = self._raw()
-            if c in _END:
-                self.pos -= 1
-                break
-            out.append(c)
-            if len(out) > 40:
-                raise self._bad("a number is too long")
-        return self._load(out) if keep else None
+        return s

@@ -1,7 +1,7 @@
 # Devices by exact name: confirmed once per boot (one GET of the cached id, in
 # devices.resolve), cached across boots in the store; a scan of the whole list
 # (devlist.py), here, only when the name is new or moved. A lookup module:
-# unloaded after each use.
+# unloaded after each use. Also the API v2 read of a capability (read_v2).
 from .devices import learn
 from .errors import HomeyError, NotFound
 
@@ -57,3 +57,18 @@ def _save(h, names):
         from . import log
 
         log.warning("%s", e)
+
+
+def read_v2(h, did, cap):
+    """A capability's value on API v2, which has no per-capability GET: the device is read."""
+    from .devices import read
+
+    d = read(h, did)
+    learn(h, d)
+    caps = d["caps"] or {}
+    if cap not in caps:
+        from .check import lacks
+
+        raise lacks(did, cap, caps)
+    hit = h._last.get((did, cap))
+    return hit[0] if hit else None

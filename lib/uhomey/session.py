@@ -51,7 +51,7 @@ class Homey(Calls):
                           what="reading %s of device %s" % (cap, did))
             value = r.json(1024)
         else:
-            value = lookup("devices", "read_v2", self, did, cap)
+            value = lookup("names", "read_v2", self, did, cap)
         self._remember(did, cap, value)
         return value
 
