@@ -8,11 +8,8 @@ from .calls import Calls, is_uuid, lookup
 from .errors import NotFound, Rejected
 
 
-def _use(where, once=False):
-    """A method that runs uhomey.<module>.<function>(self, ...), where = "module.function"; with
-    once, through lookup (unloaded after). One string of over 10 characters: compiled from
-    source it is not interned, so these names cost RAM only once used."""
-    mod, fn = where.split(".")
+def _use(mod, fn, once=False):
+    """A method that runs uhomey.mod.fn(self, ...); with once, through lookup (unloaded after)."""
 
     def method(self, *args, **kw):
         if once:
@@ -84,28 +81,28 @@ class Homey(Calls):
 
         def flip(did):
             hit = self._fresh(did, capability)
-            value = hit[0] if hit else self._read(did, capability)
-            if not isinstance(value, bool):
-                if value is not None:
+            cur = hit[0] if hit else self._read(did, capability)
+            if not isinstance(cur, bool):
+                if cur is not None:
                     raise Rejected("toggle works on on/off capabilities; %s of %s holds %r"
-                                   % (capability, device, value))
-                value = False
-            return self._write(did, capability, not value)
+                                   % (capability, device, cur))
+                cur = False
+            return self._write(did, capability, not cur)
 
         return self._retry_renamed(device, flip)
 
     # h.dim_step(device, delta, capability="dim"): hold-to-dim, returns the new level (dim.py)
-    dim_step = _use("dim.dim_step")
+    dim_step = _use("dim", "dim_step")
     # h.devices(match=None): [(id, name, zone, class)], only names containing match (devlist.py)
-    devices = _use("devlist.listing", True)
+    devices = _use("devlist", "listing", True)
     # h.trigger(flow): start a flow by id or exact name (flows.py)
-    trigger = _use("flows.trigger")
+    trigger = _use("flows", "trigger")
     # h.flows(): [(id, name, kind)] of every flow (lists.py)
-    flows = _use("lists.flows", True)
+    flows = _use("lists", "flows", True)
     # h.variable(name) / h.set_variable(name, value): logic variables by name or id (variables.py)
-    variable = _use("variables.variable")
-    set_variable = _use("variables.set_variable")
+    variable = _use("variables", "variable")
+    set_variable = _use("variables", "set_variable")
     # h.webhook(event, tag=None): the Homey's logic webhook, no authentication (webhook.py)
-    webhook = _use("webhook.webhook")
+    webhook = _use("webhook", "webhook")
     # h.forget(): drop every cached name, id and value (after renaming things in the Homey app)
-    forget = _use("names.forget_all", True)
+    forget = _use("names", "forget_all", True)
