@@ -17,21 +17,18 @@ __version__ = "0.1.0"
 
 
 def _tls_factory(cfg):
-    ctx = []
+    def make():
+        from . import log, tlsctx
+        from .compat import unload
 
-    def make(origin):
-        if not ctx:
-            from . import log, tlsctx
-
-            verify = cfg["tls"]["verify"]
-            if not verify:
-                log.warning("TLS certificate checks are OFF (tls.verify is false): "
-                            "anyone on the network path can read the session")
-            ctx.append(tlsctx.context(tlsctx.load_cas(cfg["tls"]["ca"]) if verify else [], verify))
-            from .compat import unload
-
-            unload("tlsctx")  # made once: its code is not needed again
-        return ctx[0]
+        verify = cfg["tls"]["verify"]
+        if not verify:
+            log.warning("TLS certificate checks are OFF (tls.verify is false): "
+                        "anyone on the network path can read the session")
+        try:
+            return tlsctx.context(tlsctx.load_cas(cfg["tls"]["ca"]) if verify else [], verify)
+        finally:
+            unload("tlsctx")  # needed again only when the context is remade
 
     return make
 
@@ -59,7 +56,7 @@ def connect(config, eager=True, clock=None):
     from .http import Http
 
     clock = clock or ticks_ms
-    http = Http(tls=_tls_factory(cfg), timeout=cfg["timeout"])
+    http = Http(_tls_factory(cfg), cfg["timeout"])
     if cfg["mode"] == "apikey":
         auth = ApiKey(cfg, store, http)
     else:

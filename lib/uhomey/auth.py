@@ -77,7 +77,7 @@ class Cloud:
     def renew(self):
         """A new Homey session (delegation, and a refresh or login when those are due)."""
         if self.athom["api_url"][:6] == "https:":
-            self.http.tls(None)  # its ~3 KB block first, before compiling the login fragments the heap
+            self.http.context()  # its ~3 KB block first, before compiling the login fragments the heap
         if not self.store.get("refresh_token"):
             compile_login()
         collect()

@@ -29,7 +29,13 @@ def renew(a):
     a.store.update(homey_session=session)
     from .http import origin_of
 
-    a.http.close(origin_of(a.athom["api_url"]))  # the press path needs only the Homey's connection
+    http = a.http
+    http.close(origin_of(a.athom["api_url"]))  # the press path needs only the Homey's connection
+    for o in http._conns:
+        if o[:6] == "https:":
+            break
+    else:  # a plain-HTTP Homey: no TLS until the next Athom call (hours away); 3 KB back
+        http._ctx = None
     log.info("new Homey session")
     return session
 

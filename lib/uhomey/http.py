@@ -47,10 +47,18 @@ class Http:
     """Keep-alive HTTP/1.1 client: one connection per origin, reused across calls."""
 
     def __init__(self, tls=None, timeout=10):
-        self.tls = tls  # callable(origin) -> TLS client context
+        self.tls = tls  # callable() -> a new TLS client context
+        self._ctx = None
         self.timeout = timeout
         self._conns = {}
         self.requests = self.connects = self.handshakes = self.retries = 0
+
+    def context(self):
+        """The TLS client context: made once (a ~3 KB block) and kept while _ctx holds it
+        (cloud.renew drops it when a plain-HTTP Homey leaves no TLS connection open)."""
+        if self._ctx is None:
+            self._ctx = self.tls()
+        return self._ctx
 
     def _drop(self, origin, conn):
         conn.close()
@@ -66,7 +74,7 @@ class Http:
         conn = Conn(host)
         ctx = None
         if scheme == "https":
-            ctx = self.tls(origin)
+            ctx = self.context()
         self.connects += 1
         try:
             conn.open(port, timeout, ctx)
