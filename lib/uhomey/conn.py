@@ -96,11 +96,9 @@ class Conn:
         try:
             if MICROPYTHON:
                 return bool(self._poller().poll(0))
-            import select
+            from ._cpy import readable
 
-            if getattr(self.sock, "pending", None) and self.sock.pending():
-                return True
-            return bool(select.select([self.sock], [], [], 0)[0])
+            return readable(self.sock)
         except (OSError, ValueError):
             return True
 

@@ -15,16 +15,14 @@ def write_atomic(path, data):
     tmp = path + ".tmp"
     if MICROPYTHON:
         f = open(tmp, "wb")
+        try:
+            f.write(data)
+        finally:
+            f.close()
     else:
-        f = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
-        os.chmod(tmp, 0o600)
-    try:
-        f.write(data)
-        f.flush()
-        if not MICROPYTHON:
-            os.fsync(f.fileno())
-    finally:
-        f.close()
+        from ._cpy import write_private
+
+        write_private(tmp, data)
     os.rename(tmp, path)
 
 

@@ -42,20 +42,13 @@ def context(cas, verify):
     """A client context trusting `cas` (DER list); with verify=False, trusting anyone."""
     try:
         import tls
-    except ImportError:
-        import ssl as tls
+    except ImportError:  # CPython
+        from ._cpy import ssl_context
+
+        return ssl_context(cas, verify)
     ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
-    if not verify:
-        if hasattr(ctx, "check_hostname"):
-            ctx.check_hostname = False
-        ctx.verify_mode = tls.CERT_NONE
-        return ctx
-    ctx.verify_mode = tls.CERT_REQUIRED
-    if not hasattr(ctx, "load_default_certs"):  # MicroPython: one DER certificate per call
-        for der in cas:
+    ctx.verify_mode = tls.CERT_REQUIRED if verify else tls.CERT_NONE
+    if verify:
+        for der in cas:  # one DER certificate per call
             ctx.load_verify_locations(der)
-    elif cas:
-        ctx.load_verify_locations(cadata=b"".join(cas))
-    else:
-        ctx.load_default_certs()
     return ctx
