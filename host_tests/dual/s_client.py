@@ -1,29 +1,15 @@
 # Drives a whole uhomey session: connect, then a list of calls (CPython and MicroPython).
 import uhomey
-from uhomey import log
-
-
-def _plain(v):
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    return v
+from dutil import plain as _plain
+from dutil import start
 
 
 def session(cfg_path, ops, eager=True, debug=False):
     """ops: [[method, arg, ...], ...] on the Homey session; ["sleep", ms] waits.
     Returns {"results": [{"ok": v} | {"error": cls, "msg": m}], "stats": {...}, "logs": [...]}"""
-    logs = []
-
-    def sink(level, msg):
-        logs.append(msg)
-        print("log:", msg)
-
-    log.sink = sink
-    log.level = log.DEBUG if debug else log.INFO
-    try:
-        h = uhomey.connect(cfg_path, eager)
-    except uhomey.HomeyError as e:
-        return {"connect_error": [e.__class__.__name__, str(e)], "logs": logs}
+    h, logs = start(cfg_path, eager, debug, echo=True)
+    if h is None:
+        return logs
     results = []
     for op in ops:
         name = op[0]

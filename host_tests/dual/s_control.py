@@ -4,18 +4,13 @@
 import gc
 
 import uhomey
-from uhomey import log
+from dutil import plain as _plain
+from dutil import start
 
 try:
     _mem_alloc = gc.mem_alloc  # MicroPython only
 except AttributeError:
     _mem_alloc = None
-
-
-def _plain(v):
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    return v
 
 
 def _mem():
@@ -51,17 +46,9 @@ def session(cfg_path, ops, eager=True):
     Returns {"boot": requests made by connect, "results": [{"ok": v, "n": k} |
     {"error": cls, "msg": m, "n": k}], "mem": [heap in use after each call
     (MicroPython) or None], "connects": TCP connections made, "logs": [...]}"""
-    logs = []
-
-    def sink(level, msg):
-        logs.append(msg)
-
-    log.sink = sink
-    log.level = log.INFO
-    try:
-        h = uhomey.connect(cfg_path, eager)
-    except uhomey.HomeyError as e:
-        return {"connect_error": [e.__class__.__name__, str(e)], "logs": logs}
+    h, logs = start(cfg_path, eager)
+    if h is None:
+        return logs
     http = h.http
     boot = http.requests
     results = []
