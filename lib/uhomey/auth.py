@@ -104,6 +104,10 @@ def compile_login():
     """A password login is due: compile its modules now, biggest first, while the heap holds
     no answers, cookies or tokens yet (compiling costs far more heap than running). No
     reference outlives this call, so unloading them after the login frees them."""
+    import sys
+
     for name in ("consent", "login", "tokens", "oauth", "jwt"):
-        collect()
-        __import__("uhomey." + name)
+        name = "uhomey." + name
+        if name not in sys.modules:  # connect() may have compiled them already
+            collect()
+            __import__(name)
