@@ -48,10 +48,19 @@ def test_consent_inputs_any_attribute_order_quotes_and_chunking():
 
 
 def test_parse_attrs():
-    a = consent.parse_attrs("<input value='v 1' NAME=\"_csrf\" type=hidden disabled data-q=\"x>y\"")
+    a = consent.parse_attrs(b"<input value='v 1' NAME=\"_csrf\" type=hidden disabled data-q=\"x>y\"")
     assert a == {"value": "v 1", "name": "_csrf", "type": "hidden", "disabled": "", "data-q": "x>y"}, a
-    assert consent.parse_attrs("<input\n\tname=a\nvalue=b/")["value"] == "b/"
-    assert consent.parse_attrs('<input name="x" value="a&amp;b&#x2F;c">')["value"] == "a&b/c"
+    assert consent.parse_attrs(b"<input\n\tname=a\nvalue=b/")["value"] == "b/"
+    assert consent.parse_attrs(b'<input name="x" value="a&amp;b&#x2F;c">')["value"] == "a&b/c"
+
+
+def test_consent_tags_across_reads_and_overlong_tags():
+    long_tag = b"<input name=x value='" + b"y" * (consent.BUF + 50) + b"'>"
+    page = b"<p>" + long_tag + b"<input name=_csrf value=c1><INPUT/ name=resource value=resource.homey.z>"
+    for step in (1, 5, 100, consent.BUF, 5000):
+        assert consent.consent_inputs(FakeResp(page, step)) == ("c1", ["resource.homey.z"]), step
+    bad = b"<input name=_csrf value=\xff\xfe><input name=resource value=resource.homey.q>"
+    assert consent.consent_inputs(FakeResp(bad)) == (None, ["resource.homey.q"])
 
 
 def test_consent_page_without_csrf():

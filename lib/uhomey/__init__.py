@@ -51,12 +51,14 @@ def connect(config, eager=True, clock=None):
     from .store import Store
 
     store = Store(cfg["tokens"])
-    if eager and cfg["mode"] == "cloud" and not store.get("refresh_token"):
-        compile_login()  # first, while the heap holds nearly nothing: compiling costs most
     from .http import Http
 
-    clock = clock or ticks_ms
     http = Http(_tls_factory(cfg), cfg["timeout"])
+    if eager and cfg["mode"] == "cloud" and not store.get("refresh_token"):
+        if cfg["athom"]["api_url"][:6] == "https:":
+            http.context()  # its ~3 KB blocks before the login's compiles fragment the heap
+        compile_login()  # while the heap holds little else: compiling costs most
+    clock = clock or ticks_ms
     if cfg["mode"] == "apikey":
         auth = ApiKey(cfg, store, http)
     else:

@@ -7,7 +7,7 @@
 from .compat import collect, unload
 from .errors import AuthError
 
-PHASE_MODULES = ("cloud", "tokens", "discover", "login", "oauth", "jwt", "consent", "form", "config", "tlsctx", "jscan")
+PHASE_MODULES = ("cloud", "tokens", "grant", "discover", "login", "oauth", "jwt", "consent", "form", "config", "tlsctx", "jwalk", "jbytes")
 
 
 class ApiKey:
@@ -78,8 +78,15 @@ class Cloud:
         """A new Homey session (delegation, and a refresh or login when those are due)."""
         if self.athom["api_url"][:6] == "https:":
             self.http.context()  # its ~3 KB block first, before compiling the login fragments the heap
-        if not self.store.get("refresh_token"):
+        if not self.store.get("refresh_token"):  # a password login, before any of the cloud layer loads
             compile_login()
+            from .grant import login
+
+            try:
+                login(self)
+            finally:
+                login = None
+                unload(*PHASE_MODULES)
         collect()
         from . import cloud
 
@@ -106,7 +113,7 @@ def compile_login():
     reference outlives this call, so unloading them after the login frees them."""
     import sys
 
-    for name in ("consent", "login", "tokens", "oauth", "jwt"):
+    for name in ("consent", "login", "grant", "oauth", "jwt"):
         name = "uhomey." + name
         if name not in sys.modules:  # connect() may have compiled them already
             collect()

@@ -12,9 +12,11 @@ def is_uuid(s):
     """A Homey device/flow id looks like a UUID; anything else is a name."""
     if not isinstance(s, str) or len(s) != 36:
         return False
-    for i in range(36):
-        if s[i] not in ("-" if i in (8, 13, 18, 23) else "0123456789abcdefABCDEF"):
+    i = 0
+    for c in s.encode():  # bytes: iterating a str would intern each character as a qstr
+        if (c != 45) if i in (8, 13, 18, 23) else not (48 <= c <= 57 or 97 <= c | 32 <= 102):
             return False
+        i += 1
     return True
 
 

@@ -1,8 +1,12 @@
-# Reading the consent page without holding it: <input> tags are picked out
-# of the stream one buffer at a time; attribute order and quote style vary.
+# Reading the consent page without holding it: <input> tags are picked out of
+# the stream through one fixed buffer; tag case, attribute order and quote
+# style vary. Scanned as bytes, never as str: indexing a str would intern each
+# character it meets as a qstr, which is RAM for good.
 from .errors import ProtocolError
 
 MAX_PAGE = 65536
+BUF = 768  # the longest <input> tag read whole; a longer one is skipped
+_WS = b" \t\r\n"
 
 
 def _entities(s):
@@ -15,54 +19,51 @@ def _entities(s):
 
 
 def parse_attrs(tag):
-    """Attributes of one HTML tag (str) as a dict; any order, any quote style."""
+    """Attributes of one HTML tag (bytes, from its '<') as a dict of str; any order, any quote
+    style. UnicodeError if a name or value is not UTF-8."""
     attrs = {}
     n = len(tag)
-    i = tag.find(" ") if " " in tag else n
-    for ws in "\t\r\n":
-        j = tag.find(ws)
-        if 0 <= j < i:
-            i = j
+    i = 1
+    while i < n and tag[i] not in _WS:  # the tag's own name
+        i += 1
     while i < n:
-        while i < n and tag[i] in " \t\r\n/>":
+        while i < n and tag[i] in b" \t\r\n/>":
             i += 1
         j = i
-        while j < n and tag[j] not in " \t\r\n=/>":
+        while j < n and tag[j] not in b" \t\r\n=/>":
             j += 1
-        name = tag[i:j].lower()
-        if not name:
+        if j == i:
             break
+        name = tag[i:j].decode().lower()
         i = j
-        while i < n and tag[i] in " \t\r\n":
+        while i < n and tag[i] in _WS:
             i += 1
-        value = ""
-        if i < n and tag[i] == "=":
+        value = b""
+        if i < n and tag[i] == 61:  # =
             i += 1
-            while i < n and tag[i] in " \t\r\n":
+            while i < n and tag[i] in _WS:
                 i += 1
-            if i < n and tag[i] in "\"'":
-                q = tag[i]
-                j = tag.find(q, i + 1)
+            if i < n and tag[i] in b"\"'":
+                j = tag.find(tag[i:i + 1], i + 1)
                 if j < 0:
                     j = n
                 value = tag[i + 1:j]
                 i = j + 1
             else:
                 j = i
-                while j < n and tag[j] not in " \t\r\n>":
+                while j < n and tag[j] not in b" \t\r\n>":
                     j += 1
                 value = tag[i:j]
                 i = j
-        attrs[name] = _entities(value)
+        attrs[name] = _entities(value.decode())
     return attrs
 
 
-def _tag_end(data, i):
+def _tag_end(buf, i, end):
     """Index of the '>' closing the tag that starts at i, skipping quoted values; -1 if not yet."""
     q = 0
-    n = len(data)
-    while i < n:
-        c = data[i]
+    while i < end:
+        c = buf[i]
         if q:
             if c == q:
                 q = 0
@@ -75,41 +76,50 @@ def _tag_end(data, i):
 
 
 def consent_inputs(resp):
-    """(csrf, [resource values]) from the consent page, streamed one buffer at a time."""
+    """(csrf, [resource values]) from the consent page, read through one fixed buffer."""
     csrf = None
     resources = []
-    carry = b""
-    total = 0
-    chunk = bytearray(512)
-    mv = memoryview(chunk)
+    buf = bytearray(BUF)
+    mv = memoryview(buf)
+    have = total = 0
     while True:
-        n = resp.readinto(mv)
+        n = resp.readinto(mv[have:])
         if not n:
             break
         total += n
         if total > MAX_PAGE:
             resp.close()
             raise ProtocolError("the consent page is over %d bytes; is this really accounts.athom.com?" % MAX_PAGE)
-        data = carry + bytes(mv[:n])
-        low = data.lower()
-        i = 0
-        carry = b""
+        have += n
+        i = 0  # what is before i is done with
         while True:
-            j = low.find(b"<input", i)
+            j = buf.find(b"<", i, have)
             if j < 0:
-                carry = data[max(i, len(data) - 6):]
+                i = have
                 break
-            k = _tag_end(data, j)
+            if have - j < 7:  # "<input" and the byte after it are not all here yet
+                i = j
+                break
+            if bytes(mv[j + 1:j + 6]).lower() != b"input" or buf[j + 6] not in b" \t\r\n/>":
+                i = j + 1
+                continue
+            k = _tag_end(buf, j, have)
             if k < 0:
-                carry = data[j:]
-                if len(carry) > 4096:
-                    carry = b""
+                i = have if j == 0 and have == BUF else j  # a tag longer than the buffer is skipped
                 break
-            a = parse_attrs(data[j:k].decode())
+            try:
+                a = parse_attrs(bytes(mv[j:k]))
+            except UnicodeError:
+                a = {}
             name = a.get("name")
             if name == "_csrf" and a.get("value"):
                 csrf = a["value"]
             elif name == "resource" and a.get("value", "").startswith("resource.homey."):
                 resources.append(a["value"])
             i = k + 1
+        if i:  # keep the unfinished rest (a part of a tag, mostly) at the front
+            rest = bytes(mv[i:have])
+            have = len(rest)
+            buf[:have] = rest
+            rest = None
     return csrf, resources

@@ -1,12 +1,13 @@
 # The whole device list, streamed: h.devices(match) and the scan behind a new
 # name (names.py). A lookup module: unloaded after each use (calls.lookup).
-from .devices import parse
+from .jwalk import walk
 from .errors import HomeyError
 
 
 def scan(h, visit):
     """Stream GET devices/device/ and call visit(device) for each one (each has its "id")."""
-    parse(h, "devices/device/", "listing the Homey's devices", visit, 2, ("id", "name", "zone", "zoneName", "class"))
+    what = "listing the Homey's devices"
+    walk(h.call("GET", "devices/device/", what=what), what, visit, 2, ("id", "name", "zone", "zoneName", "class"))
 
 
 def find(h, name):

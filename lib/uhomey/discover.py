@@ -8,7 +8,7 @@ from .errors import AuthError, NetworkError, ProtocolError
 PROBE_TIMEOUT = 3
 AGAIN_MS = 60 * 1000
 _URL_KEYS = ("localUrl", "localUrlSecure", "remoteUrl", "remoteUrlForwarded")
-_KEEP = ("_id", "id", "name", "apiVersion", "platform") + _URL_KEYS
+_KEEP = ("_id", "id", "apiVersion") + _URL_KEYS
 
 
 def again(a):
@@ -39,8 +39,8 @@ def discover(a):
 
 def _ping(http, url, hid):
     q = hid
-    for c in hid:
-        if not ("0" <= c <= "9" or "a" <= c <= "z" or "A" <= c <= "Z"):
+    for c in hid.encode():  # bytes: iterating a str would intern each character as a qstr
+        if not (48 <= c <= 57 or 97 <= c | 32 <= 122):
             from .form import quote  # Homey ids are hex: compiling form.py only for anything else
 
             q = quote(hid)
@@ -64,37 +64,25 @@ def _ping(http, url, hid):
 
 def _account_homey(a):
     from . import cloud
-    from .jscan import JsonScanner
+    from .jwalk import walk
 
-    r = cloud.call(a, "GET", "/user/me", None, "reading the account (user/me)")
+    what = "reading the account (user/me)"
+    r = cloud.call(a, "GET", "/user/me", None, what)
     want = a.homey_id  # read after the call: it may have logged in and learned it
-    if not r.is_json():
-        r.json()  # raises the content-type error
-    sc = JsonScanner(r.readinto, 256, "the account (user/me)")
     found = []
-    pick = None
-    try:
-        for k in sc.keys():
-            if k != "homeys":
-                sc.skip()
-                continue
-            for _ in sc.items():
-                h = {}
-                for hk in sc.keys():
-                    if hk in _KEEP:
-                        h[hk] = sc.value(300)
-                    else:
-                        sc.skip()
-                hid = h.get("_id") or h.get("id")
-                if isinstance(hid, str):
-                    h["id"] = hid
-                    found.append(hid)
-                    if hid == want or (want is None and pick is None):
-                        pick = h
-    finally:
-        r.close()
-    if pick is not None and (want is not None or len(found) == 1):
-        return pick
+    pick = []
+
+    def visit(h):
+        hid = h.get("_id") or h.get("id")
+        if isinstance(hid, str):
+            h["id"] = hid
+            found.append(hid)
+            if hid == want or (want is None and not pick):
+                pick[:] = [h]
+
+    walk(r, what, visit, 3, _KEEP, "homeys")
+    if pick and (want is not None or len(found) == 1):
+        return pick[0]
     if want is None and found:
         raise AuthError("this account has several Homeys (%s): set homey.id in the config to the one to use"
                         % ", ".join(found))

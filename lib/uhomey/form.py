@@ -2,7 +2,7 @@
 # `+`, `&`, `=`, `%` and non-ASCII letters must survive the trip intact.
 from binascii import a2b_base64, b2a_base64
 
-_HEX = "0123456789ABCDEF"
+_HEX = b"0123456789ABCDEF"  # bytes: indexing a str would intern each digit as a qstr
 
 
 def _safe(c):
@@ -25,8 +25,8 @@ def quote(s, plus=False):
             out.append(43)
         else:
             out.append(37)
-            out.append(ord(_HEX[c >> 4]))
-            out.append(ord(_HEX[c & 15]))
+            out.append(_HEX[c >> 4])
+            out.append(_HEX[c & 15])
     return out.decode()
 
 

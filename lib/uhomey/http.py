@@ -22,8 +22,7 @@ def split_url(url):
         raise ValueError("not an http(s) URL")
     rest = url[i + 3:]
     j = len(rest)
-    for ch in "/?":
-        k = rest.find(ch)
+    for k in (rest.find("/"), rest.find("?")):
         if 0 <= k < j:
             j = k
     host, target = rest[:j], rest[j:] or "/"

@@ -1,54 +1,8 @@
-# Athom tokens: the token endpoint (client authenticated one way only),
-# persisting an answer before anything uses it, refresh with rotation, and
-# the password login when nothing else works.
+# Refreshing the Athom access token (the refresh token rotates: grant.keep
+# persists the new one before it is used). Imported only when a refresh is due.
 from . import log
-from .compat import collect, ticks_add, ticks_diff, unload, wall_time
-from .errors import AuthError, HTTPError, ProtocolError
-
-LOGIN_BACKOFF_MS = 15 * 60 * 1000  # after a refused password, do not try it again for this long
-EXPIRY_MARGIN_S = 60
-_FORM = ("Content-Type", "application/x-www-form-urlencoded")
-
-
-def token_request(a, pairs, step):
-    """POST /oauth2/token with the client authenticated one way only (HTTP Basic or form)."""
-    from .form import basic_auth, urlencode
-
-    at = a.athom
-    pairs = list(pairs)
-    headers = [_FORM]
-    if at["client_auth"] == "basic":
-        headers.append(("Authorization", basic_auth(at["client_id"], at["client_secret"])))
-    else:
-        pairs += [("client_id", at["client_id"]), ("client_secret", at["client_secret"])]
-    r = a.http.request("POST", at["api_url"] + "/oauth2/token", urlencode(pairs), headers)
-    if r.status != 200:
-        from . import fail
-
-        e = fail.status(r, step)
-        if e.code == "invalid_client":
-            e = AuthError("%s: Athom refused athom.client_id / athom.client_secret" % step, e.status, None, e.code)
-        elif e.code == "invalid_grant" and pairs[0][1] == "authorization_code":
-            e = AuthError("%s: Athom says the code expired or was used (it lives ~30 s); connect again"
-                          % step, e.status, None, e.code)
-        raise e
-    data = r.json(4096)
-    for key in ("access_token", "refresh_token"):
-        if not isinstance(data, dict) or not isinstance(data.get(key), str) or not data[key]:
-            raise ProtocolError("%s: the token answer has no %s" % (step, key))
-    return data
-
-
-def keep(a, data, **more):
-    """Persist a token answer before anything uses it: the old refresh token is already dead."""
-    life = data.get("expires_in")
-    if not isinstance(life, int) or isinstance(life, bool) or life <= EXPIRY_MARGIN_S:
-        life = 3600
-    life -= EXPIRY_MARGIN_S
-    now = wall_time()
-    a.exp_tick = ticks_add(a.clock(), life * 1000)
-    a.store.update(refresh_token=data["refresh_token"], access_token=data["access_token"],
-                   access_expires=(now + life) if now else 0, **more)
+from .errors import AuthError, HTTPError
+from .grant import keep, login, token_request
 
 
 def refresh(a):
@@ -70,26 +24,3 @@ def refresh(a):
                         e.status, None, e.code)
     keep(a, data)
     log.info("Athom token refreshed")
-
-
-def login(a):
-    now = a.clock()
-    if a.login_refused is not None and ticks_diff(now, a.login_refused[0]) < LOGIN_BACKOFF_MS:
-        raise a.login_refused[1]  # no second try with a password Athom just refused
-    from . import login as lg
-
-    try:
-        data, hid = lg.password_login(a.http, a.cfg, lambda pairs, step: token_request(a, pairs, step))
-    except AuthError as e:
-        if e.status in (400, 401, 403) and e.code != "invalid_grant":  # an expired code is no refusal
-            a.login_refused = (now, e)
-        raise
-    finally:
-        unload("login", "oauth", "jwt", "consent", "form", "tlsctx")  # discovery comes next: give it their heap
-        collect()
-    more = {}
-    if hid and hid != a.store.get("homey_id"):
-        more = {"homey_id": hid, "homey_url": None, "homey_session": None, "names": None, "flows": None,
-                "vars": None}
-    keep(a, data, **more)
-    log.info("logged in to Athom")
