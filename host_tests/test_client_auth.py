@@ -121,7 +121,7 @@ def test_password_login_consent_page_over_https(make_sim, tmp_path, interp, vari
     cloud = [(q.role, q.method, q.path) for q in sim.requests if q.role in ("accounts", "api")]
     assert cloud == [("accounts", "POST", "/login"), ("accounts", "GET", "/oauth2/authorise"),
                      ("accounts", "POST", "/authorise"), ("api", "POST", "/oauth2/token"),
-                     ("api", "POST", "/delegation/token"), ("api", "GET", "/user/me")]
+                     ("api", "GET", "/user/me"), ("api", "POST", "/delegation/token")]
     assert all(q.scheme == "https" for q in sim.requests if q.role in ("accounts", "api"))
     assert sim.tls_handshakes("accounts") >= 1 and sim.tls_handshakes("api") >= 1
 

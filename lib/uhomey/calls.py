@@ -1,35 +1,7 @@
 # The plumbing under uhomey.Homey (homey.py): authenticated requests to the
-# Homey, the short-lived value cache, and `lookup`, which runs a lookup module
-# (names, listings, JSON scanning) and then unloads it, so the heap a press
-# needs does not grow with what was looked up before.
-import sys
-
-from .compat import collect, ticks_diff, ticks_ms, unload
-from .errors import HomeyError, Unreachable
-
-
-def is_uuid(s):
-    """A Homey device/flow id looks like a UUID; anything else is a name."""
-    if not isinstance(s, str) or len(s) != 36:
-        return False
-    i = 0
-    for c in s.encode():  # bytes: iterating a str would intern each character as a qstr
-        if (c != 45) if i in (8, 13, 18, 23) else not (48 <= c <= 57 or 97 <= c | 32 <= 102):
-            return False
-        i += 1
-    return True
-
-
-def lookup(mod, fn, *args, **kw):
-    """uhomey.mod.fn(*args, **kw), then every uhomey module it loaded is dropped from RAM."""
-    collect()
-    keys = list(sys.modules)
-    try:
-        return getattr(__import__("uhomey." + mod, None, None, (fn,)), fn)(*args, **kw)
-    finally:
-        unload(*[k[7:] for k in list(sys.modules) if k not in keys and k.startswith("uhomey.")])
-        keys = None
-        collect()
+# Homey and the short-lived value cache.
+from .compat import ticks_diff, ticks_ms
+from .errors import Unreachable
 
 
 class Calls:
@@ -51,7 +23,8 @@ class Calls:
         renewed = moved = False
         while True:
             base = auth.base()
-            headers = [("Authorization", "Bearer " + auth.bearer())]
+            headers = "Bearer " + auth.bearer()
+            headers = [("Authorization", headers)]
             hid = auth.homey_id
             if hid:
                 headers.append(("X-Homey-ID", hid))
@@ -74,22 +47,14 @@ class Calls:
                 auth.renew()
                 continue
             if not hid:
-                self._learn_id(r)
+                from .apikey import learn_id  # only a Homey Pro key without homey.id gets here
+
+                learn_id(self, r)
             if r.status >= 400:
                 from .fail import raise_for
 
                 raise_for(r, what)
             return r
-
-    def _learn_id(self, r):
-        got = r.header("X-Homey-ID")
-        if got and not self.auth.homey_id:
-            try:
-                self.store.update(homey_id=got)
-            except HomeyError as e:
-                from . import log
-
-                log.warning("%s", e)
 
     def _ok(self, r):
         """A write's answer must be JSON (or empty): a 200 HTML page from a proxy is not a success."""
@@ -107,9 +72,3 @@ class Calls:
         if hit is None or ticks_diff(self.clock(), hit[1]) > self.fresh_ms:
             return None
         return hit
-
-    def close(self):
-        self.http.close()
-
-    def __repr__(self):
-        return "<uhomey.Homey %s via %s>" % (self.auth.homey_id or "?", self.auth.mode)

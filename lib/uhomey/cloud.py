@@ -4,17 +4,18 @@
 # object `a`, which holds the state.
 from . import log
 from .compat import ticks_diff, wall_time
-from .errors import ProtocolError
+from .errors import ProtocolError, why
 
 _JSON = ("Content-Type", "application/json")
 
 
 def renew(a):
-    """Delegation token from the cloud, then the Homey's login: a new Homey session."""
+    """The Homey's address, a delegation token from the cloud, then the Homey's login: a new
+    Homey session. The address first: a discovery compiles code, and the token is not held yet."""
+    base = a.base()
     token = call(a, "POST", "/delegation/token?audience=homey", "{}", "getting a delegation token").json(4096)
     if not isinstance(token, str):
-        raise ProtocolError("the delegation token answer is not a JSON string; try again later")
-    base = a.base()
+        raise ProtocolError(why(8))  # the delegation token answer is not a JSON string; try again later
     headers = [_JSON]
     if a.homey_id:
         headers.append(("X-Homey-ID", a.homey_id))
@@ -25,7 +26,7 @@ def renew(a):
         _raise(r, "starting a session on the Homey")
     session = r.json(1024)
     if not isinstance(session, str) or not session:
-        raise ProtocolError("the Homey's login answer is not a session string; try again later")
+        raise ProtocolError(why(9))  # the Homey's login answer is not a session string; try again later
     a.store.update(homey_session=session)
     from .http import origin_of
 

@@ -25,10 +25,12 @@ def wall_time():
     return int(t) if t > 1700000000 else None
 
 
-def unload(*names):
-    """Forget uhomey submodules used only in one phase (login, discovery), freeing their RAM."""
+def unload(names):
+    """Forget the uhomey submodules named in `names` (one string, space-separated) that one
+    phase used (login, discovery), freeing their RAM. One string, not a tuple of names: a
+    short string constant is interned for good, a longer one is not."""
     pkg = sys.modules.get("uhomey")
-    for n in names:
+    for n in names.split():
         sys.modules.pop("uhomey." + n, None)
         if pkg is not None and n in pkg.__dict__:
             delattr(pkg, n)

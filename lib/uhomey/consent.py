@@ -2,11 +2,12 @@
 # the stream through one fixed buffer; tag case, attribute order and quote
 # style vary. Scanned as bytes, never as str: indexing a str would intern each
 # character it meets as a qstr, which is RAM for good.
-from .errors import ProtocolError
+from .errors import ProtocolError, why
 
 MAX_PAGE = 65536
-BUF = 768  # the longest <input> tag read whole; a longer one is skipped
+BUF = 512  # the longest <input> tag read whole; a longer one is skipped
 _WS = b" \t\r\n"
+_buf = bytearray(BUF)  # made with the module, which the login compiles before the heap is busy
 
 
 def _entities(s):
@@ -79,7 +80,7 @@ def consent_inputs(resp):
     """(csrf, [resource values]) from the consent page, read through one fixed buffer."""
     csrf = None
     resources = []
-    buf = bytearray(BUF)
+    buf = _buf
     mv = memoryview(buf)
     have = total = 0
     while True:
@@ -89,7 +90,7 @@ def consent_inputs(resp):
         total += n
         if total > MAX_PAGE:
             resp.close()
-            raise ProtocolError("the consent page is over %d bytes; is this really accounts.athom.com?" % MAX_PAGE)
+            raise ProtocolError(why(27, MAX_PAGE))  # the consent page is over %d bytes; is this really...
         have += n
         i = 0  # what is before i is done with
         while True:

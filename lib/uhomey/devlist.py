@@ -1,7 +1,7 @@
 # The whole device list, streamed: h.devices(match) and the scan behind a new
 # name (names.py). A lookup module: unloaded after each use (calls.lookup).
 from .jwalk import walk
-from .errors import HomeyError
+from .errors import HomeyError, why
 
 
 def scan(h, visit):
@@ -25,13 +25,14 @@ def listing(h, match=None):
     def visit(d):
         name = d.get("name")
         if match is None or match in str(name).lower():
-            out.append((d["id"], name, d.get("zoneName") or d.get("zone"), d.get("class")))
+            zone = d.get("zoneName") or d.get("zone")
+            row = (d["id"], name, zone, d.get("class"))
+            out.append(row)
 
     try:
         scan(h, visit)
     except MemoryError:
         n = len(out)
         out = None
-        raise HomeyError("the list of devices does not fit in RAM (%d read so far): narrow it down, "
-                         "e.g. h.devices(\"kitchen\")" % n)
+        raise HomeyError(why(29, n))  # the list of devices does not fit in RAM (%d read so far): narrow...
     return out

@@ -3,7 +3,7 @@
 # right X-Homey-ID (an address can come to belong to another Homey).
 from . import log
 from .compat import ticks_diff
-from .errors import AuthError, NetworkError, ProtocolError
+from .errors import AuthError, NetworkError, ProtocolError, why
 
 PROBE_TIMEOUT = 3
 AGAIN_MS = 60 * 1000
@@ -34,7 +34,7 @@ def discover(a):
             a.store.update(homey_url=url, homey_id=hid, api_version=info.get("apiVersion") or 3)
             log.info("reaching the Homey at %s", url)
             return url
-    raise NetworkError("none of Homey %s's %d addresses answered as that Homey; is it online?" % (hid, len(tried)))
+    raise NetworkError(why(31, hid, len(tried)))  # none of Homey %s's %d addresses answered as that...
 
 
 def _ping(http, url, hid):
@@ -83,8 +83,8 @@ def _account_homey(a):
     walk(r, what, visit, 3, _KEEP, "homeys")
     if pick and (want is not None or len(found) == 1):
         return pick[0]
-    if want is None and found:
-        raise AuthError("this account has several Homeys (%s): set homey.id in the config to the one to use"
-                        % ", ".join(found))
-    raise AuthError("Homey %s is not on this Athom account (it has: %s); check homey.id"
-                    % (want or "?", ", ".join(found) or "none"))
+    several = len(found) > 1
+    found = ", ".join(found) or "none"
+    if want is None and several:
+        raise AuthError(why(32, found))  # this account has several Homeys (%s): set homey.id...
+    raise AuthError(why(33, want or "?", found))  # Homey %s is not on this Athom account (it has: %s)...

@@ -1,5 +1,22 @@
 # Every error that reaches a caller is a HomeyError. Messages say which step
 # failed and what to do; they never carry a token, password, cookie or secret.
+# Their texts are in messages.txt, read by why() only when an error is raised.
+
+
+def why(n, *args):
+    """Message n of messages.txt (beside this module), filled in with args."""
+    head = "%d " % n
+    path = __file__
+    path = path[:max(path.rfind("/"), path.rfind("\\")) + 1] + "messages.txt"
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(head):
+                    line = line[len(head):].rstrip()
+                    return line % args if args else line
+    except (OSError, TypeError, ValueError):  # no messages.txt on this board (or a bad format)
+        pass
+    return "uhomey error %d %r (its text is in uhomey/messages.txt)" % (n, args)
 
 
 class HomeyError(Exception):

@@ -1,8 +1,8 @@
 # h.trigger: start a flow (basic or advanced) by id or exact name. A name's
 # [kind, id] is cached in the store; finding it is lists.py's (unloaded after).
 from . import log
-from .errors import NotFound, Rejected
-from .calls import is_uuid, lookup
+from .errors import NotFound, Rejected, why
+from .lookup import is_uuid, lookup
 
 _KINDS = ("flow", "advancedflow")
 
@@ -14,7 +14,7 @@ def _post(h, kind, fid):
 
 def trigger(h, flow):
     if not isinstance(flow, str) or not flow:
-        raise Rejected("a flow is given by its id or its exact name")
+        raise Rejected(why(34))  # a flow is given by its id or its exact name
     if is_uuid(flow):
         for kind in _KINDS:
             try:
@@ -22,7 +22,7 @@ def trigger(h, flow):
                 return True
             except NotFound:
                 if kind == _KINDS[-1]:
-                    raise NotFound("no flow with id %s on the Homey" % flow, 404)
+                    raise NotFound(why(35, flow), 404)  # no flow with id %s on the Homey
     hit = (h.store.get("flows") or {}).get(flow)
     if hit:
         try:

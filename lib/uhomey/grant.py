@@ -4,7 +4,7 @@
 # cloud layer loaded (cloud.py, tokens.py): the consent step is the heap's peak.
 from . import log
 from .compat import collect, ticks_add, ticks_diff, unload, wall_time
-from .errors import AuthError, ProtocolError
+from .errors import AuthError, ProtocolError, why
 
 LOGIN_BACKOFF_MS = 15 * 60 * 1000  # after a refused password, do not try it again for this long
 EXPIRY_MARGIN_S = 60
@@ -28,15 +28,14 @@ def token_request(a, pairs, step):
 
         e = fail.status(r, step)
         if e.code == "invalid_client":
-            e = AuthError("%s: Athom refused athom.client_id / athom.client_secret" % step, e.status, None, e.code)
+            e = AuthError(why(36, step), e.status, None, e.code)  # %s: Athom refused athom.client_id /...
         elif e.code == "invalid_grant" and pairs[0][1] == "authorization_code":
-            e = AuthError("%s: Athom says the code expired or was used (it lives ~30 s); connect again"
-                          % step, e.status, None, e.code)
+            e = AuthError(why(37, step), e.status, None, e.code)  # %s: Athom says the code expired or was...
         raise e
     data = r.json(4096)
     for key in ("access_token", "refresh_token"):
         if not isinstance(data, dict) or not isinstance(data.get(key), str) or not data[key]:
-            raise ProtocolError("%s: the token answer has no %s" % (step, key))
+            raise ProtocolError(why(38, step, key))  # %s: the token answer has no %s
     return data
 
 
@@ -65,7 +64,7 @@ def login(a):
             a.login_refused = (now, e)
         raise
     finally:
-        unload("login", "oauth", "jwt", "consent", "form", "tlsctx")  # discovery comes next: give it their heap
+        unload("login oauth jwt consent form tlsctx")  # discovery comes next: give it their heap
         collect()
     more = {}
     if hid and hid != a.store.get("homey_id"):

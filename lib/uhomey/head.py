@@ -1,7 +1,7 @@
 # Reading an answer's head off a connection and setting up how its body is
 # framed (Content-Length, chunked, until close); chunk-size lines too.
 from .compat import const
-from .errors import ProtocolError
+from .errors import ProtocolError, why
 
 MAX_HEADERS = const(64)
 
@@ -14,7 +14,7 @@ def read_head(conn):
             raise EOFError()
         parts = line.split(None, 2)
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
-            raise ProtocolError("%s did not answer with HTTP" % conn.host)
+            raise ProtocolError(why(39, conn.host))  # %s did not answer with HTTP
         status = int(parts[1])
         keep = parts[0] == b"HTTP/1.1"
         headers = []
@@ -25,10 +25,11 @@ def read_head(conn):
             if not line.strip():
                 break
             if len(headers) >= MAX_HEADERS:
-                raise ProtocolError("%s sent too many headers" % conn.host)
+                raise ProtocolError(why(40, conn.host))  # %s sent too many headers
             i = line.find(b":")
             if i > 0:
-                headers.append((line[:i].strip().decode(), line[i + 1:].strip().decode()))
+                k = line[:i].strip().decode()
+                headers.append((k, line[i + 1:].strip().decode()))
         if not 100 <= status < 200:
             break
     for k, v in headers:
@@ -51,7 +52,7 @@ def frame(r, method, status):
         if not cl.isdigit():
             r._keep = False
             r._finish()
-            raise ProtocolError("bad Content-Length from %s" % r.where())
+            raise ProtocolError(why(41, r.where()))  # bad Content-Length from %s
         r._left = int(cl)
     else:
         r._keep = False
@@ -71,7 +72,7 @@ def next_chunk(r):
     try:
         size = int(line.split(b";")[0].strip(), 16)
     except ValueError:
-        raise ProtocolError("bad chunk size from %s" % r.where())
+        raise ProtocolError(why(42, r.where()))  # bad chunk size from %s
     if size == 0:
         for _ in range(MAX_HEADERS):  # trailers, then the blank line
             t = c.readline()

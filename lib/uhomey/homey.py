@@ -9,4 +9,47 @@ collect()
 from . import calls  # noqa: E402,F401 - the larger compile first, while session.py is not resident
 
 collect()
-from .session import Homey  # noqa: E402,F401
+from .lookup import lookup  # noqa: E402
+from .session import Homey  # noqa: E402
+
+
+def _use(mod, fn, once=False):
+    """A method that runs uhomey.mod.fn(self, ...); with once, through lookup (unloaded after)."""
+
+    def method(self, *args, **kw):
+        if once:
+            return lookup(mod, fn, self, *args, **kw)
+        m = __import__("uhomey." + mod, None, None, (fn,))
+        return getattr(m, fn)(self, *args, **kw)
+
+    return method
+
+
+def _close(self):
+    """Close the Homey connection (the next call opens a new one)."""
+    self.http.close()
+
+
+def _repr(self):
+    return "<uhomey.Homey %s via %s>" % (self.auth.homey_id or "?", self.auth.mode)
+
+
+# The rest of h's API, set here rather than in the class body so session.py compiles with
+# fewer names (a smaller compile): methods that load their module on first use (_use).
+Homey.close = _close
+Homey.__repr__ = _repr
+# h.dim_step(device, delta, capability="dim"): hold-to-dim, returns the new level (dim.py)
+Homey.dim_step = _use("dim", "dim_step")
+# h.devices(match=None): [(id, name, zone, class)], only names containing match (devlist.py)
+Homey.devices = _use("devlist", "listing", True)
+# h.trigger(flow): start a flow by id or exact name (flows.py)
+Homey.trigger = _use("flows", "trigger")
+# h.flows(): [(id, name, kind)] of every flow (lists.py)
+Homey.flows = _use("lists", "flows", True)
+# h.variable(name) / h.set_variable(name, value): logic variables by name or id (variables.py)
+Homey.variable = _use("variables", "variable")
+Homey.set_variable = _use("variables", "set_variable")
+# h.webhook(event, tag=None): the Homey's logic webhook, no authentication (webhook.py)
+Homey.webhook = _use("webhook", "webhook")
+# h.forget(): drop every cached name, id and value (after renaming things in the Homey app)
+Homey.forget = _use("names", "forget_all", True)

@@ -10,7 +10,7 @@ from .errors import HomeyError
 from .head import frame, read_head
 from .resp import Response
 
-USER_AGENT = "uhomey/0.1"
+_FIXED = "\r\nUser-Agent: uhomey/0.1\r\nAccept-Encoding: identity\r\nConnection: keep-alive\r\n"
 _IDEMPOTENT = ("GET", "HEAD", "PUT", "DELETE")
 
 
@@ -46,7 +46,7 @@ class Http:
     """Keep-alive HTTP/1.1 client: one connection per origin, reused across calls."""
 
     def __init__(self, tls=None, timeout=10):
-        self.tls = tls  # callable() -> a new TLS client context
+        self.tls = tls or {"verify": True, "ca": []}  # the config's `tls` section
         self._ctx = None
         self.timeout = timeout
         self._conns = {}
@@ -56,7 +56,13 @@ class Http:
         """The TLS client context: made once (a ~3 KB block) and kept while _ctx holds it
         (cloud.renew drops it when a plain-HTTP Homey leaves no TLS connection open)."""
         if self._ctx is None:
-            self._ctx = self.tls()
+            from . import tlsctx
+            from .compat import unload
+
+            try:
+                self._ctx = tlsctx.make(self.tls)
+            finally:
+                unload("tlsctx")  # needed again only when the context is remade
         return self._ctx
 
     def _drop(self, origin, conn):
@@ -130,17 +136,18 @@ class Http:
             return r
 
     def _head(self, method, host, port, scheme, target, headers, body):
-        """The request head as one str, built in one piece (no growing copies)."""
+        """The request head as a list of str pieces, never joined: Conn.send copies them out
+        through its buffer (a login's query and tokens run to 700 bytes each)."""
         if port != (443 if scheme == "https" else 80):
             host = "%s:%d" % (host, port)
-        extra = ""
+        parts = [method, " ", target, " HTTP/1.1\r\nHost: ", host, _FIXED]
         accept = False
         for k, v in headers:
             accept = accept or k.lower() == "accept"
-            extra += "%s: %s\r\n" % (k, v)
+            parts.extend((k, ": ", v, "\r\n"))
         if not accept:
-            extra += "Accept: application/json\r\n"
+            parts.append("Accept: application/json\r\n")
         if body is not None or method in ("POST", "PUT"):
-            extra += "Content-Length: %d\r\n" % len(body or b"")
-        return ("%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nAccept-Encoding: identity\r\n"
-                "Connection: keep-alive\r\n%s\r\n" % (method, target, host, USER_AGENT, extra))
+            parts.append("Content-Length: %d\r\n" % len(body or b""))
+        parts.append("\r\n")
+        return parts

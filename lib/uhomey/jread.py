@@ -1,6 +1,6 @@
 # The reading half of jscan.JsonScanner: one small buffer refilled from a
 # stream, whitespace, punctuation, and iteration over objects and arrays.
-from .errors import ProtocolError
+from .errors import ProtocolError, why
 
 _WS = b" \t\r\n"
 
@@ -13,8 +13,8 @@ class Reader:
         self.pos = self.end = 0
         self.what = what
 
-    def _bad(self, why):
-        return ProtocolError("%s is not valid JSON (%s)" % (self.what, why))
+    def _bad(self, fault):
+        return ProtocolError(why(46, self.what, fault))  # %s is not valid JSON (%s)
 
     def _fill(self, eof_ok=False):
         """Refill the used-up buffer; False at the end of the stream when eof_ok."""

@@ -1,6 +1,6 @@
 # Which Homey to approve: the login JWT names the one last used (payload
 # `homey`, `homeyId` or `homeys`); config homey.id wins over it.
-from .errors import AuthError
+from .errors import AuthError, why
 from .form import b64url_decode
 
 
@@ -34,13 +34,11 @@ def choose_homey(offered, wanted, jwt_id):
     if wanted:
         if wanted in ids:
             return wanted
-        raise AuthError("homey.id %s is not offered on the consent page; this account offers: %s"
-                        % (wanted, ", ".join(ids) or "none"))
+        raise AuthError(why(48, wanted, ", ".join(ids) or "none"))  # homey.id %s is not offered on the...
     if jwt_id and jwt_id in ids:
         return jwt_id
     if len(ids) == 1:
         return ids[0]
     if not ids:
-        raise AuthError("the consent page offered no Homey: does this Athom account have one?")
-    raise AuthError("this account has several Homeys (%s): set homey.id in the config to the one to use"
-                    % ", ".join(ids))
+        raise AuthError(why(49))  # the consent page offered no Homey: does this Athom account have one?
+    raise AuthError(why(32, ", ".join(ids)))  # this account has several Homeys (%s): set homey.id in the...

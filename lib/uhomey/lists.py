@@ -1,7 +1,7 @@
 # Flows and logic variables by name: their lists streamed from the Homey, and
 # the name caches in the store. A lookup module: unloaded after each use
 # (calls.lookup); flows.py and variables.py hold the press path.
-from .errors import HomeyError, NotFound
+from .errors import HomeyError, NotFound, why
 from .stream import each
 
 KINDS = ("flow", "advancedflow")
@@ -31,10 +31,9 @@ def cache(h, key, name, entry):
 def _one(h, key, hits, what, name):
     if not hits:
         cache(h, key, name, None)
-        raise NotFound("no %s named \"%s\" on the Homey (names match exactly)" % (what, name))
+        raise NotFound(why(50, what, name))  # no %s named "%s" on the Homey (names match exactly)
     if len(hits) > 1:
-        raise HomeyError("%d %ss are named \"%s\": use the id of the one you mean (%s)"
-                         % (len(hits), what, name, ", ".join([x[1] for x in hits])))
+        raise HomeyError(why(51, len(hits), what, name, ", ".join([x[1] for x in hits])))
     return hits[0]
 
 

@@ -24,17 +24,9 @@ def log(lv, msg, *args):
         print("uhomey %s: %s" % (_TAG.get(lv, "?"), msg))
 
 
-def debug(msg, *args):
-    log(DEBUG, msg, *args)
-
-
 def info(msg, *args):
     log(INFO, msg, *args)
 
 
 def warning(msg, *args):
     log(WARNING, msg, *args)
-
-
-def error(msg, *args):
-    log(ERROR, msg, *args)

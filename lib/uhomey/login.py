@@ -4,7 +4,7 @@
 # compiles in a small heap.
 from . import log
 from .compat import collect, unload
-from .errors import AuthError, ProtocolError
+from .errors import AuthError, ProtocolError, why
 from .form import quote, urlencode
 from .http import origin_of
 
@@ -16,10 +16,7 @@ def password_login(http, cfg, token_request):
     """Steps 1-4: returns (token answer dict, homey id). Raises AuthError with what to fix."""
     athom = cfg["athom"]
     if not athom["email"] or not athom["password"]:
-        raise AuthError(
-            "no usable stored login and no athom.email/athom.password in the config: add them "
-            "(and athom.otp for 2FA accounts) and call uhomey.connect() again"
-        )
+        raise AuthError(why(52))  # no usable stored login and no athom.email/athom.password in the...
     accounts = athom["accounts_url"]
     log.info("logging in to Athom as the configured account")
     r = http.request("POST", accounts + "/login", headers=(_FORM,), body=urlencode(
@@ -34,7 +31,7 @@ def password_login(http, cfg, token_request):
 
     token = data.get("token") if isinstance(data, dict) else None
     if not isinstance(token, str) or token.count(".") != 2:
-        raise ProtocolError("the Athom login answered without a token; try again later")
+        raise ProtocolError(why(53))  # the Athom login answered without a token; try again later
     jwt_id = jwt_homey(token)
     query = "client_id=%s&redirect_uri=%s&response_type=code&user_token=%s" % (
         quote(athom["client_id"]), quote(athom["redirect_uri"]), quote(token))
@@ -53,11 +50,10 @@ def password_login(http, cfg, token_request):
 
         csrf, offered = consent_inputs(r)
         if not csrf:
-            raise ProtocolError("the consent page has no _csrf field; Athom may have changed it - "
-                                "report this to uhomey with the page saved from a browser")
+            raise ProtocolError(why(54))  # the consent page has no _csrf field; Athom may have changed it...
         homey_id = choose_homey(offered, cfg["homey"]["id"], jwt_id)
         offered = choose_homey = jwt_homey = consent_inputs = None
-        unload("consent", "jwt")  # done with: the approve step runs on their heap
+        unload("consent jwt")  # done with: the approve step runs on their heap
         collect()
         log.info("approving access to Homey %s", homey_id)
         headers = [_FORM]

@@ -1,6 +1,6 @@
 # An HTTP/1.1 response: status, headers, and a body framed by Content-Length,
 # chunks or the close (set up in head.py), readable as a stream.
-from .errors import HomeyError, ProtocolError
+from .errors import HomeyError, ProtocolError, why
 
 
 class Response:
@@ -32,7 +32,7 @@ class Response:
     def _cut(self):
         self._keep = False
         self._finish()
-        raise ProtocolError("the answer from %s was cut short; try again" % self.where())
+        raise ProtocolError(why(60, self.where()))  # the answer from %s was cut short; try again
 
     def readinto(self, mv):
         """Fill up to len(mv) bytes of body; 0 at the end."""
@@ -66,18 +66,28 @@ class Response:
         return n
 
     def body(self, limit=4096):
-        """The whole body as bytes, refusing one longer than `limit`."""
+        """The whole body (a bytearray), refusing one longer than `limit`."""
+        if not self._chunked and 0 <= self._left <= limit:  # its length is known: one block
+            out = bytearray(self._left)
+            mv = memoryview(out)
+            n = 0
+            while n < len(out):
+                k = self.readinto(mv[n:])  # raises when the answer is cut short
+                if not k:
+                    return out[:n]
+                n += k
+            return out
         out = bytearray()
         chunk = bytearray(256)
         mv = memoryview(chunk)
         while True:
             n = self.readinto(mv)
             if not n:
-                return bytes(out)
+                return out
             if len(out) + n > limit:
                 self._keep = False
                 self.close()
-                raise ProtocolError("the answer from %s is over %d bytes" % (self.where(), limit))
+                raise ProtocolError(why(61, self.where(), limit))  # the answer from %s is over %d bytes
             out += mv[:n]
 
     def is_json(self):
@@ -89,13 +99,12 @@ class Response:
 
         if not self.is_json():
             self.close()
-            raise ProtocolError("expected JSON from %s but got %s (HTTP %d); a captive portal or proxy?"
-                                % (self.where(), self.header("content-type", "nothing").split(";")[0],
-                                   self.status))
+            raise ProtocolError(why(62, self.where(), self.header("content-type", "nothing").split(";")[0],
+                                    self.status))  # expected JSON from %s but got %s (HTTP %d)...
         try:
             return json.loads(self.body(limit))
         except ValueError:
-            raise ProtocolError("the JSON from %s does not parse" % self.where())
+            raise ProtocolError(why(63, self.where()))  # the JSON from %s does not parse
 
     def _finish(self):
         if not self._done:

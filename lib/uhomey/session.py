@@ -1,22 +1,12 @@
 # uhomey.Homey, the session users hold (imported through homey.py). The press
 # path (h.get / h.set / h.toggle by id or by a name confirmed this boot) is here,
 # in calls.py (requests, value cache) and check.py (loaded by the first write). The rest is in modules
-# imported when first used: dim, flows, variables and webhook stay loaded (a
-# button repeats them); name lookups and listings run through calls.lookup,
-# which unloads them afterwards.
-from .calls import Calls, is_uuid, lookup
-from .errors import NotFound, Rejected
-
-
-def _use(mod, fn, once=False):
-    """A method that runs uhomey.mod.fn(self, ...); with once, through lookup (unloaded after)."""
-
-    def method(self, *args, **kw):
-        if once:
-            return lookup(mod, fn, self, *args, **kw)
-        return getattr(__import__("uhomey." + mod, None, None, (fn,)), fn)(self, *args, **kw)
-
-    return method
+# imported when first used (homey.py adds those methods): dim, flows, variables
+# and webhook stay loaded (a button repeats them); name lookups and listings run
+# through lookup.lookup, which unloads them afterwards.
+from .calls import Calls
+from .lookup import is_uuid, lookup
+from .errors import NotFound, Rejected, why
 
 
 class Homey(Calls):
@@ -24,7 +14,7 @@ class Homey(Calls):
         if is_uuid(device):
             return device
         if not isinstance(device, str) or not device:
-            raise Rejected("a device is given by its id or its exact name (a non-empty string)")
+            raise Rejected(why(64))  # a device is given by its id or its exact name (a non-empty string)
         return self._checked.get(device) or lookup("devices", "resolve", self, device)
 
     def _retry_renamed(self, device, fn):
@@ -84,25 +74,8 @@ class Homey(Calls):
             cur = hit[0] if hit else self._read(did, capability)
             if not isinstance(cur, bool):
                 if cur is not None:
-                    raise Rejected("toggle works on on/off capabilities; %s of %s holds %r"
-                                   % (capability, device, cur))
+                    raise Rejected(why(65, capability, device, cur))  # toggle works on on/off...
                 cur = False
             return self._write(did, capability, not cur)
 
         return self._retry_renamed(device, flip)
-
-    # h.dim_step(device, delta, capability="dim"): hold-to-dim, returns the new level (dim.py)
-    dim_step = _use("dim", "dim_step")
-    # h.devices(match=None): [(id, name, zone, class)], only names containing match (devlist.py)
-    devices = _use("devlist", "listing", True)
-    # h.trigger(flow): start a flow by id or exact name (flows.py)
-    trigger = _use("flows", "trigger")
-    # h.flows(): [(id, name, kind)] of every flow (lists.py)
-    flows = _use("lists", "flows", True)
-    # h.variable(name) / h.set_variable(name, value): logic variables by name or id (variables.py)
-    variable = _use("variables", "variable")
-    set_variable = _use("variables", "set_variable")
-    # h.webhook(event, tag=None): the Homey's logic webhook, no authentication (webhook.py)
-    webhook = _use("webhook", "webhook")
-    # h.forget(): drop every cached name, id and value (after renaming things in the Homey app)
-    forget = _use("names", "forget_all", True)

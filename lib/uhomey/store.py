@@ -6,23 +6,26 @@
 import os
 
 from .compat import MICROPYTHON
-from .errors import HomeyError
+from .errors import HomeyError, why
 
 
 def write_atomic(path, data):
-    """Write bytes to path.tmp, then rename over path: a reader sees old or new, never half.
-    Private (0600) where the file system has modes."""
+    """Write data as JSON to path.tmp, then rename over path: a reader sees old or new, never
+    half. Streamed on MicroPython (no 1.5 KB string of tokens on the heap); private (0600)
+    where the file system has modes."""
+    import json
+
     tmp = path + ".tmp"
     if MICROPYTHON:
-        f = open(tmp, "wb")
+        f = open(tmp, "w")
         try:
-            f.write(data)
+            json.dump(data, f)
         finally:
             f.close()
     else:
         from ._cpy import write_private
 
-        write_private(tmp, data)
+        write_private(tmp, json.dumps(data).encode())
     os.rename(tmp, path)
 
 
@@ -50,15 +53,12 @@ class Store:
 
     def update(self, **changes):
         """Apply changes (None removes a key) and write the file at once; HomeyError if it cannot."""
-        import json
-
         for k in changes:
             if changes[k] is None:
                 self.data.pop(k, None)
             else:
                 self.data[k] = changes[k]
         try:
-            write_atomic(self.path, json.dumps(self.data).encode())
+            write_atomic(self.path, self.data)
         except OSError as e:
-            raise HomeyError("could not write the token store %s (error %s): is the flash full or read-only?"
-                             % (self.path, getattr(e, "errno", "?")))
+            raise HomeyError(why(66, self.path, getattr(e, "errno", "?")))  # could not write the token...

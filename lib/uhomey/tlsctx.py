@@ -1,6 +1,6 @@
 # Building the one TLS client context uhomey uses (each costs ~3 KB of heap on
 # MicroPython, so it is made once per trust setting and reused).
-from .errors import ConfigError
+from .errors import ConfigError, why
 
 
 def pem_to_der(data):
@@ -27,15 +27,26 @@ def load_cas(paths):
             with open(path, "rb") as f:
                 data = f.read()
         except OSError:
-            raise ConfigError("cannot read tls.ca file %s" % path)
+            raise ConfigError(why(67, path))  # cannot read tls.ca file %s
         if data.lstrip().startswith(b"-----BEGIN"):
             ders = pem_to_der(data)
             if not ders:
-                raise ConfigError("tls.ca file %s holds no certificate" % path)
+                raise ConfigError(why(68, path))  # tls.ca file %s holds no certificate
             out += ders
         else:
             out.append(data)
     return out
+
+
+def make(tls):
+    """The context for the config's `tls` section ({"verify": bool, "ca": [paths]})."""
+    verify = tls["verify"]
+    if not verify:
+        from . import log
+
+        log.warning("TLS certificate checks are OFF (tls.verify is false): "
+                    "anyone on the network path can read the session")
+    return context(load_cas(tls["ca"]) if verify else [], verify)
 
 
 def context(cas, verify):

@@ -1,7 +1,7 @@
 # Refreshing the Athom access token (the refresh token rotates: grant.keep
 # persists the new one before it is used). Imported only when a refresh is due.
 from . import log
-from .errors import AuthError, HTTPError
+from .errors import AuthError, HTTPError, why
 from .grant import keep, login, token_request
 
 
@@ -19,8 +19,6 @@ def refresh(a):
         a.store.update(refresh_token=None, access_token=None, access_expires=None)
         if a.athom["email"] and a.athom["password"]:
             return login(a)
-        raise AuthError("the stored Athom login has expired or was revoked: put athom.email and athom.password "
-                        "(and athom.otp for 2FA) in the config and call uhomey.connect() again",
-                        e.status, None, e.code)
+        raise AuthError(why(69), e.status, None, e.code)  # the stored Athom login has expired or was...
     keep(a, data)
     log.info("Athom token refreshed")

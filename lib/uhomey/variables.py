@@ -1,15 +1,15 @@
 # Logic variables: h.variable / h.set_variable by id or exact name. A name's
 # [id, type] is cached in the store; finding it is lists.py's (unloaded after).
 from . import log
-from .errors import NotFound, Rejected
-from .calls import is_uuid, lookup
+from .errors import NotFound, Rejected, why
+from .lookup import is_uuid, lookup
 
 
 def _get(h, vid):
     r = h.call("GET", "logic/variable/%s" % vid, what="reading variable %s" % vid)
     v = r.json(4096)
     if not isinstance(v, dict):
-        raise Rejected("variable %s: the Homey's answer is not an object" % vid)
+        raise Rejected(why(70, vid))  # variable %s: the Homey's answer is not an object
     return v
 
 
@@ -46,7 +46,7 @@ def set_variable(h, name, value):
         "string": isinstance(value, str),
     }.get(kind, True)
     if not ok:
-        raise Rejected("variable %r is a %s; %r does not fit" % (name, kind, value))
+        raise Rejected(why(71, name, kind, value))  # variable %r is a %s; %r does not fit
     body = '{"variable":{"value":%s}}' % json.dumps(value)
     try:
         r = h.call("PUT", "logic/variable/%s" % vid, body, what="setting variable %r" % name)
