@@ -4,7 +4,7 @@
 # object `a`, which holds the state.
 from . import log
 from .compat import ticks_diff, wall_time
-from .errors import ProtocolError, why
+from .errors import ProtocolError, fault
 
 _JSON = ("Content-Type", "application/json")
 
@@ -15,7 +15,7 @@ def renew(a):
     base = a.base()
     token = call(a, "POST", "/delegation/token?audience=homey", "{}", "getting a delegation token").json(4096)
     if not isinstance(token, str):
-        raise ProtocolError(why(8))  # the delegation token answer is not a JSON string; try again later
+        raise fault(ProtocolError, 8)  # the delegation token answer is not a JSON string; try again later
     headers = [_JSON]
     if a.homey_id:
         headers.append(("X-Homey-ID", a.homey_id))
@@ -26,7 +26,7 @@ def renew(a):
         _raise(r, "starting a session on the Homey")
     session = r.json(1024)
     if not isinstance(session, str) or not session:
-        raise ProtocolError(why(9))  # the Homey's login answer is not a session string; try again later
+        raise fault(ProtocolError, 9)  # the Homey's login answer is not a session string; try again later
     a.store.update(homey_session=session)
     from .http import origin_of
 
@@ -50,7 +50,8 @@ def _raise(r, what):
 def call(a, method, path, body, step):
     """A call to the Athom API with the access token: on a 401, refresh once and retry once."""
     for attempt in (0, 1):
-        headers = [("Authorization", "Bearer " + access(a))]
+        headers = "Bearer " + access(a)
+        headers = [("Authorization", headers)]
         if body is not None:
             headers.append(_JSON)
         r = a.http.request(method, a.athom["api_url"] + path, body, headers)

@@ -3,11 +3,11 @@
 # so reads go through poll + a non-blocking readinto.
 import socket
 
-from .compat import MICROPYTHON, const, ticks_diff, ticks_ms
-from .errors import ProtocolError, why
+from .compat import MICROPYTHON, ticks_diff, ticks_ms
+from .errors import ProtocolError, fault
 
-BUF_SIZE = const(512)
-MAX_LINE = const(8192)
+# The read buffer is 512 bytes; a head line may be up to 8192. (Literals, not named
+# constants: from source, every name is a qstr for good.)
 
 
 class Conn:
@@ -16,7 +16,7 @@ class Conn:
     def __init__(self, host):
         self.host = host
         self.sock = self.raw = self._poll = None
-        self.buf = bytearray(BUF_SIZE)
+        self.buf = bytearray(512)
         self.mv = memoryview(self.buf)
         self.pos = self.end = 0
         self.busy = False
@@ -121,17 +121,17 @@ class Conn:
     def _put(self, p, n):
         m = memoryview(p)  # a str's UTF-8 bytes, not copied
         k = len(m)
-        if n + k > BUF_SIZE:
+        if n + k > len(self.buf):
             if n:
                 self.sock.write(self.mv[:n])
                 n = 0
-            if k > BUF_SIZE:
+            if k > len(self.buf):
                 self.sock.write(m)
                 return 0
         self.mv[n:n + k] = m
         return n + k
 
-    def readline(self, limit=MAX_LINE):
+    def readline(self, limit=8192):
         line = b""
         while True:
             if self.pos >= self.end:
@@ -144,7 +144,7 @@ class Conn:
             line += self.mv[self.pos:stop]
             self.pos = stop
             if len(line) > limit:
-                raise ProtocolError(why(26, self.host, limit))  # %s sent a header line over %d bytes
+                raise fault(ProtocolError, 26, self.host, limit)  # %s sent a header line over %d bytes
             if i >= 0:
                 return line
 
@@ -152,7 +152,7 @@ class Conn:
         """Up to len(mv) bytes; 0 at end of stream. due: see _recv_into."""
         avail = self.end - self.pos
         if avail <= 0:
-            if len(mv) >= BUF_SIZE:
+            if len(mv) >= len(self.buf):
                 return self._recv_into(mv, due)
             self.end = avail = self._recv_into(self.mv)
             self.pos = 0

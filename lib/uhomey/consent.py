@@ -2,7 +2,7 @@
 # the stream through one fixed buffer; tag case, attribute order and quote
 # style vary. Scanned as bytes, never as str: indexing a str would intern each
 # character it meets as a qstr, which is RAM for good.
-from .errors import ProtocolError, why
+from .errors import ProtocolError, fault
 
 MAX_PAGE = 65536
 BUF = 512  # the longest <input> tag read whole; a longer one is skipped
@@ -45,7 +45,8 @@ def parse_attrs(tag):
             while i < n and tag[i] in _WS:
                 i += 1
             if i < n and tag[i] in b"\"'":
-                j = tag.find(tag[i:i + 1], i + 1)
+                q = tag[i:i + 1]
+                j = tag.find(q, i + 1)
                 if j < 0:
                     j = n
                 value = tag[i + 1:j]
@@ -90,7 +91,7 @@ def consent_inputs(resp):
         total += n
         if total > MAX_PAGE:
             resp.close()
-            raise ProtocolError(why(27, MAX_PAGE))  # the consent page is over %d bytes; is this really...
+            raise fault(ProtocolError, 27, MAX_PAGE)  # the consent page is over %d bytes; is this really...
         have += n
         i = 0  # what is before i is done with
         while True:
@@ -109,7 +110,8 @@ def consent_inputs(resp):
                 i = have if j == 0 and have == BUF else j  # a tag longer than the buffer is skipped
                 break
             try:
-                a = parse_attrs(bytes(mv[j:k]))
+                a = bytes(mv[j:k])
+                a = parse_attrs(a)
             except UnicodeError:
                 a = {}
             name = a.get("name")

@@ -3,7 +3,7 @@
 # boot) or the whole list (devlist.py), each read in one flat pass (jwalk.py).
 # A lookup module: unloaded after each use (calls.lookup). Compiled on every boot
 # that presses by name, so it stays small and reuses names the firmware holds.
-from .errors import NotFound, ProtocolError, why
+from .errors import NotFound, ProtocolError, fault
 from .jwalk import walk
 
 
@@ -13,7 +13,7 @@ def read(h, did):
     what = "reading device %s" % did
     walk(h.call("GET", "devices/device/%s" % did, what=what), what, d.append, 1, ("id", "name"))
     if not d:
-        raise ProtocolError(why(28, did))  # reading device %s: the answer is not an object
+        raise fault(ProtocolError, 28, did)  # reading device %s: the answer is not an object
     d = d[0]
     d["id"] = d["id"] or did
     return d

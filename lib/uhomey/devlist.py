@@ -1,7 +1,7 @@
 # The whole device list, streamed: h.devices(match) and the scan behind a new
 # name (names.py). A lookup module: unloaded after each use (calls.lookup).
 from .jwalk import walk
-from .errors import HomeyError, why
+from .errors import HomeyError, fault
 
 
 def scan(h, visit):
@@ -34,5 +34,5 @@ def listing(h, match=None):
     except MemoryError:
         n = len(out)
         out = None
-        raise HomeyError(why(29, n))  # the list of devices does not fit in RAM (%d read so far): narrow...
+        raise fault(HomeyError, 29, n)  # the list of devices does not fit in RAM (%d read so far): narrow...
     return out

@@ -1,6 +1,6 @@
 # Hold-to-dim (h.dim_step). Stays loaded once used: a held button repeats it.
 from .check import number
-from .errors import NotFound, Rejected, why
+from .errors import NotFound, Rejected, fault
 
 
 def _known(h, did, cap):
@@ -16,7 +16,7 @@ def dim_step(h, device, delta, capability="dim"):
 
 def _step(h, did, delta, cap):
     if not number(delta):
-        raise Rejected(why(30, delta))  # dim_step takes a number such as 0.1 or -0.1, not %r
+        raise fault(Rejected, 30, delta)  # dim_step takes a number such as 0.1 or -0.1, not %r
     cur = _known(h, did, cap)
     if not number(cur):
         cur = 0

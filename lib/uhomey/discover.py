@@ -3,7 +3,7 @@
 # right X-Homey-ID (an address can come to belong to another Homey).
 from . import log
 from .compat import ticks_diff
-from .errors import AuthError, NetworkError, ProtocolError, why
+from .errors import AuthError, NetworkError, ProtocolError, fault
 
 PROBE_TIMEOUT = 3
 AGAIN_MS = 60 * 1000
@@ -34,7 +34,7 @@ def discover(a):
             a.store.update(homey_url=url, homey_id=hid, api_version=info.get("apiVersion") or 3)
             log.info("reaching the Homey at %s", url)
             return url
-    raise NetworkError(why(31, hid, len(tried)))  # none of Homey %s's %d addresses answered as that...
+    raise fault(NetworkError, 31, hid, len(tried))  # none of Homey %s's %d addresses answered as that...
 
 
 def _ping(http, url, hid):
@@ -86,5 +86,5 @@ def _account_homey(a):
     several = len(found) > 1
     found = ", ".join(found) or "none"
     if want is None and several:
-        raise AuthError(why(32, found))  # this account has several Homeys (%s): set homey.id...
-    raise AuthError(why(33, want or "?", found))  # Homey %s is not on this Athom account (it has: %s)...
+        raise fault(AuthError, 32, found)  # this account has several Homeys (%s): set homey.id...
+    raise fault(AuthError, 33, want or "?", found)  # Homey %s is not on this Athom account (it has: %s)...

@@ -5,18 +5,26 @@
 
 def why(n, *args):
     """Message n of messages.txt (beside this module), filled in with args."""
-    head = "%d " % n
+    head = str(n) + " "
     path = __file__
-    path = path[:max(path.rfind("/"), path.rfind("\\")) + 1] + "messages.txt"
+    n = max(path.rfind("/"), path.rfind("\\")) + 1
+    path = path[:n] + "messages.txt"
     try:
         with open(path) as f:
             for line in f:
                 if line.startswith(head):
-                    line = line[len(head):].rstrip()
+                    n = len(head)
+                    line = line[n:].rstrip()
                     return line % args if args else line
     except (OSError, TypeError, ValueError):  # no messages.txt on this board (or a bad format)
         pass
-    return "uhomey error %d %r (its text is in uhomey/messages.txt)" % (n, args)
+    return "uhomey error %s%r (its text is in uhomey/messages.txt)" % (head, args)
+
+
+def fault(cls, n, *args):
+    """cls(message n, filled in with args): `raise fault(NotFound, 12, name)` nests one call
+    less than cls(why(...)), and every level of nesting is heap when a module compiles."""
+    return cls(why(n, *args))
 
 
 class HomeyError(Exception):

@@ -1,7 +1,7 @@
 # h.trigger: start a flow (basic or advanced) by id or exact name. A name's
 # [kind, id] is cached in the store; finding it is lists.py's (unloaded after).
 from . import log
-from .errors import NotFound, Rejected, why
+from .errors import NotFound, Rejected, fault, why
 from .lookup import is_uuid, lookup
 
 _KINDS = ("flow", "advancedflow")
@@ -14,7 +14,7 @@ def _post(h, kind, fid):
 
 def trigger(h, flow):
     if not isinstance(flow, str) or not flow:
-        raise Rejected(why(34))  # a flow is given by its id or its exact name
+        raise fault(Rejected, 34)  # a flow is given by its id or its exact name
     if is_uuid(flow):
         for kind in _KINDS:
             try:

@@ -72,7 +72,7 @@ def _text(b):
         return b.decode()
     except UnicodeError:
         # Not UTF-8: keep every byte as a code point rather than fail.
-        return "".join(chr(c) for c in b)
+        return "".join([chr(c) for c in b])
 
 
 def parse_qs(query):
@@ -87,7 +87,8 @@ def parse_qs(query):
         if i < 0:
             out.append((unquote(part), ""))
         else:
-            out.append((unquote(part[:i]), unquote(part[i + 1:])))
+            k = unquote(part[:i])
+            out.append((k, unquote(part[i + 1:])))
     return out
 
 

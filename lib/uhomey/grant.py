@@ -4,7 +4,7 @@
 # cloud layer loaded (cloud.py, tokens.py): the consent step is the heap's peak.
 from . import log
 from .compat import collect, ticks_add, ticks_diff, unload, wall_time
-from .errors import AuthError, ProtocolError, why
+from .errors import AuthError, ProtocolError, fault, why
 
 LOGIN_BACKOFF_MS = 15 * 60 * 1000  # after a refused password, do not try it again for this long
 EXPIRY_MARGIN_S = 60
@@ -19,9 +19,11 @@ def token_request(a, pairs, step):
     pairs = list(pairs)
     headers = [_FORM]
     if at["client_auth"] == "basic":
-        headers.append(("Authorization", basic_auth(at["client_id"], at["client_secret"])))
+        secret = basic_auth(at["client_id"], at["client_secret"])
+        headers.append(("Authorization", secret))
     else:
-        pairs += [("client_id", at["client_id"]), ("client_secret", at["client_secret"])]
+        pairs.append(("client_id", at["client_id"]))
+        pairs.append(("client_secret", at["client_secret"]))
     r = a.http.request("POST", at["api_url"] + "/oauth2/token", urlencode(pairs), headers)
     if r.status != 200:
         from . import fail
@@ -35,7 +37,7 @@ def token_request(a, pairs, step):
     data = r.json(4096)
     for key in ("access_token", "refresh_token"):
         if not isinstance(data, dict) or not isinstance(data.get(key), str) or not data[key]:
-            raise ProtocolError(why(38, step, key))  # %s: the token answer has no %s
+            raise fault(ProtocolError, 38, step, key)  # %s: the token answer has no %s
     return data
 
 

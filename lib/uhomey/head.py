@@ -1,9 +1,8 @@
 # Reading an answer's head off a connection and setting up how its body is
 # framed (Content-Length, chunked, until close); chunk-size lines too.
-from .compat import const
-from .errors import ProtocolError, why
+from .errors import ProtocolError, fault
 
-MAX_HEADERS = const(64)
+# At most 64 header lines (a literal: from source, every name is a qstr for good).
 
 
 def read_head(conn):
@@ -14,7 +13,7 @@ def read_head(conn):
             raise EOFError()
         parts = line.split(None, 2)
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
-            raise ProtocolError(why(39, conn.host))  # %s did not answer with HTTP
+            raise fault(ProtocolError, 39, conn.host)  # %s did not answer with HTTP
         status = int(parts[1])
         keep = parts[0] == b"HTTP/1.1"
         headers = []
@@ -24,12 +23,13 @@ def read_head(conn):
                 raise EOFError()
             if not line.strip():
                 break
-            if len(headers) >= MAX_HEADERS:
-                raise ProtocolError(why(40, conn.host))  # %s sent too many headers
+            if len(headers) >= 64:
+                raise fault(ProtocolError, 40, conn.host)  # %s sent too many headers
             i = line.find(b":")
             if i > 0:
                 k = line[:i].strip().decode()
-                headers.append((k, line[i + 1:].strip().decode()))
+                v = line[i + 1:].strip().decode()
+                headers.append((k, v))
         if not 100 <= status < 200:
             break
     for k, v in headers:
@@ -52,7 +52,7 @@ def frame(r, method, status):
         if not cl.isdigit():
             r._keep = False
             r._finish()
-            raise ProtocolError(why(41, r.where()))  # bad Content-Length from %s
+            raise fault(ProtocolError, 41, r.where())  # bad Content-Length from %s
         r._left = int(cl)
     else:
         r._keep = False
@@ -72,9 +72,9 @@ def next_chunk(r):
     try:
         size = int(line.split(b";")[0].strip(), 16)
     except ValueError:
-        raise ProtocolError(why(42, r.where()))  # bad chunk size from %s
+        raise fault(ProtocolError, 42, r.where())  # bad chunk size from %s
     if size == 0:
-        for _ in range(MAX_HEADERS):  # trailers, then the blank line
+        for _ in range(64):  # trailers, then the blank line
             t = c.readline()
             if not t:
                 r._cut()

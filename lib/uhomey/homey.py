@@ -13,10 +13,13 @@ from .lookup import lookup  # noqa: E402
 from .session import Homey  # noqa: E402
 
 
-def _use(mod, fn, once=False):
-    """A method that runs uhomey.mod.fn(self, ...); with once, through lookup (unloaded after)."""
+def _use(spec, once=False):
+    """A method that runs uhomey.<module>.<function>(self, ...) for spec "module.function";
+    with once, through lookup (unloaded after). One string, not two names: names are
+    interned for good when this file compiles, the string's parts only when first used."""
 
     def method(self, *args, **kw):
+        mod, fn = spec.split(".")
         if once:
             return lookup(mod, fn, self, *args, **kw)
         m = __import__("uhomey." + mod, None, None, (fn,))
@@ -39,17 +42,17 @@ def _repr(self):
 Homey.close = _close
 Homey.__repr__ = _repr
 # h.dim_step(device, delta, capability="dim"): hold-to-dim, returns the new level (dim.py)
-Homey.dim_step = _use("dim", "dim_step")
+Homey.dim_step = _use("dim.dim_step")
 # h.devices(match=None): [(id, name, zone, class)], only names containing match (devlist.py)
-Homey.devices = _use("devlist", "listing", True)
+Homey.devices = _use("devlist.listing", True)
 # h.trigger(flow): start a flow by id or exact name (flows.py)
-Homey.trigger = _use("flows", "trigger")
+Homey.trigger = _use("flows.trigger")
 # h.flows(): [(id, name, kind)] of every flow (lists.py)
-Homey.flows = _use("lists", "flows", True)
+Homey.flows = _use("lists.flows", True)
 # h.variable(name) / h.set_variable(name, value): logic variables by name or id (variables.py)
-Homey.variable = _use("variables", "variable")
-Homey.set_variable = _use("variables", "set_variable")
+Homey.variable = _use("variables.variable")
+Homey.set_variable = _use("variables.set_variable")
 # h.webhook(event, tag=None): the Homey's logic webhook, no authentication (webhook.py)
-Homey.webhook = _use("webhook", "webhook")
+Homey.webhook = _use("webhook.webhook")
 # h.forget(): drop every cached name, id and value (after renaming things in the Homey app)
-Homey.forget = _use("names", "forget_all", True)
+Homey.forget = _use("names.forget_all", True)

@@ -10,8 +10,6 @@ from .errors import HomeyError
 from .head import frame, read_head
 from .resp import Response
 
-_FIXED = "\r\nUser-Agent: uhomey/0.1\r\nAccept-Encoding: identity\r\nConnection: keep-alive\r\n"
-_IDEMPOTENT = ("GET", "HEAD", "PUT", "DELETE")
 
 
 def split_url(url):
@@ -122,7 +120,7 @@ class Http:
                 status, hdrs, keep = read_head(conn)
             except (OSError, EOFError) as e:
                 self._drop(origin, conn)
-                if reused and not attempt and method in _IDEMPOTENT:
+                if reused and not attempt and method in ("GET", "HEAD", "PUT", "DELETE"):
                     self.retries += 1
                     continue
                 from . import fail
@@ -140,7 +138,8 @@ class Http:
         through its buffer (a login's query and tokens run to 700 bytes each)."""
         if port != (443 if scheme == "https" else 80):
             host = "%s:%d" % (host, port)
-        parts = [method, " ", target, " HTTP/1.1\r\nHost: ", host, _FIXED]
+        parts = [method, " ", target, " HTTP/1.1\r\nHost: ", host,
+                 "\r\nUser-Agent: uhomey/0.1\r\nAccept-Encoding: identity\r\nConnection: keep-alive\r\n"]
         accept = False
         for k, v in headers:
             accept = accept or k.lower() == "accept"

@@ -6,7 +6,7 @@
 # end, start, stop, n, s, v, e): compiled from source, every new name is RAM for good.
 import json
 
-from .errors import ProtocolError, why
+from .errors import ProtocolError, fault
 
 
 class Bytes:
@@ -80,4 +80,4 @@ class Bytes:
         return s
 
     def _bad(self, n, *args):
-        return ProtocolError(why(n, self.what, *args))
+        return fault(ProtocolError, n, self.what, *args)

@@ -1,6 +1,6 @@
 # The reading half of jscan.JsonScanner: one small buffer refilled from a
 # stream, whitespace, punctuation, and iteration over objects and arrays.
-from .errors import ProtocolError, why
+from .errors import ProtocolError, fault
 
 _WS = b" \t\r\n"
 
@@ -13,8 +13,8 @@ class Reader:
         self.pos = self.end = 0
         self.what = what
 
-    def _bad(self, fault):
-        return ProtocolError(why(46, self.what, fault))  # %s is not valid JSON (%s)
+    def _bad(self, reason):
+        return fault(ProtocolError, 46, self.what, reason)  # %s is not valid JSON (%s)
 
     def _fill(self, eof_ok=False):
         """Refill the used-up buffer; False at the end of the stream when eof_ok."""

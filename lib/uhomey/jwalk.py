@@ -2,7 +2,7 @@
 # device list (about 2 MB for 1000 devices), one device, the account's Homeys.
 # Memory stays flat whatever the server sends. The byte level is jbytes.py.
 # Loaded for a lookup or a discovery and unloaded after it.
-from .errors import ProtocolError, why
+from .errors import ProtocolError, fault
 from .jbytes import Bytes
 
 
@@ -37,7 +37,7 @@ def walk(r, what, fn, top, names, under=None):
                 continue
             if s == 125 or s == 93:  # } ]
                 if not n:
-                    raise ProtocolError(why(47, what))  # %s: the answer is not valid JSON
+                    raise fault(ProtocolError, 47, what)  # %s: the answer is not valid JSON
                 if n == top and d:
                     fn(d)
                     d = None

@@ -1,6 +1,6 @@
 # Which Homey to approve: the login JWT names the one last used (payload
 # `homey`, `homeyId` or `homeys`); config homey.id wins over it.
-from .errors import AuthError, why
+from .errors import AuthError, fault
 from .form import b64url_decode
 
 
@@ -12,7 +12,8 @@ def jwt_homey(token):
     if len(parts) != 3:
         return None
     try:
-        payload = json.loads(b64url_decode(parts[1]))
+        payload = b64url_decode(parts[1])
+        payload = json.loads(payload)
     except (ValueError, TypeError):
         return None
     if not isinstance(payload, dict):
@@ -34,11 +35,11 @@ def choose_homey(offered, wanted, jwt_id):
     if wanted:
         if wanted in ids:
             return wanted
-        raise AuthError(why(48, wanted, ", ".join(ids) or "none"))  # homey.id %s is not offered on the...
+        raise fault(AuthError, 48, wanted, ", ".join(ids) or "none")  # homey.id %s is not offered on the...
     if jwt_id and jwt_id in ids:
         return jwt_id
     if len(ids) == 1:
         return ids[0]
     if not ids:
-        raise AuthError(why(49))  # the consent page offered no Homey: does this Athom account have one?
-    raise AuthError(why(32, ", ".join(ids)))  # this account has several Homeys (%s): set homey.id in the...
+        raise fault(AuthError, 49)  # the consent page offered no Homey: does this Athom account have one?
+    raise fault(AuthError, 32, ", ".join(ids))  # this account has several Homeys (%s): set homey.id in the...

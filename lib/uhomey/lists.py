@@ -1,7 +1,7 @@
 # Flows and logic variables by name: their lists streamed from the Homey, and
 # the name caches in the store. A lookup module: unloaded after each use
 # (calls.lookup); flows.py and variables.py hold the press path.
-from .errors import HomeyError, NotFound, why
+from .errors import HomeyError, NotFound, fault
 from .stream import each
 
 KINDS = ("flow", "advancedflow")
@@ -31,9 +31,9 @@ def cache(h, key, name, entry):
 def _one(h, key, hits, what, name):
     if not hits:
         cache(h, key, name, None)
-        raise NotFound(why(50, what, name))  # no %s named "%s" on the Homey (names match exactly)
+        raise fault(NotFound, 50, what, name)  # no %s named "%s" on the Homey (names match exactly)
     if len(hits) > 1:
-        raise HomeyError(why(51, len(hits), what, name, ", ".join([x[1] for x in hits])))
+        raise fault(HomeyError, 51, len(hits), what, name, ", ".join([x[1] for x in hits]))
     return hits[0]
 
 

@@ -21,7 +21,8 @@ def log(lv, msg, *args):
     if sink is not None:
         sink(lv, msg)
     else:
-        print("uhomey %s: %s" % (_TAG.get(lv, "?"), msg))
+        lv = _TAG.get(lv, "?")
+        print("uhomey %s: %s" % (lv, msg))
 
 
 def info(msg, *args):

@@ -4,23 +4,26 @@
 # compiles in a small heap.
 from . import log
 from .compat import collect, unload
-from .errors import AuthError, ProtocolError, why
+from .errors import AuthError, ProtocolError, fault
 from .form import quote, urlencode
 from .http import origin_of
 
-_FORM = ("Content-Type", "application/x-www-form-urlencoded")
+_FORM = (("Content-Type", "application/x-www-form-urlencoded"),)
+_HTML = (("Accept", "text/html,application/json"),)
 _REDIRECT = (301, 302, 303, 307, 308)
+# Statements here nest little: each level of nesting is heap when the module compiles.
 
 
 def password_login(http, cfg, token_request):
     """Steps 1-4: returns (token answer dict, homey id). Raises AuthError with what to fix."""
     athom = cfg["athom"]
     if not athom["email"] or not athom["password"]:
-        raise AuthError(why(52))  # no usable stored login and no athom.email/athom.password in the...
+        raise fault(AuthError, 52)  # no usable stored login and no athom.email/athom.password in the...
     accounts = athom["accounts_url"]
     log.info("logging in to Athom as the configured account")
-    r = http.request("POST", accounts + "/login", headers=(_FORM,), body=urlencode(
-        (("email", athom["email"]), ("password", athom["password"]), ("otptoken", athom["otp"]))))
+    body = [("email", athom["email"]), ("password", athom["password"]), ("otptoken", athom["otp"])]
+    body = urlencode(body)
+    r = http.request("POST", accounts + "/login", headers=_FORM, body=body)
     if r.status != 200:
         from .fail import login_refused
 
@@ -31,15 +34,16 @@ def password_login(http, cfg, token_request):
 
     token = data.get("token") if isinstance(data, dict) else None
     if not isinstance(token, str) or token.count(".") != 2:
-        raise ProtocolError(why(53))  # the Athom login answered without a token; try again later
+        raise fault(ProtocolError, 53)  # the Athom login answered without a token; try again later
     jwt_id = jwt_homey(token)
-    query = "client_id=%s&redirect_uri=%s&response_type=code&user_token=%s" % (
-        quote(athom["client_id"]), quote(athom["redirect_uri"]), quote(token))
-    data = token = None  # the query holds the token now; a small heap has room for one copy
+    query = quote(athom["client_id"])
+    body = quote(athom["redirect_uri"])
+    token = quote(token)
+    query = "client_id=%s&redirect_uri=%s&response_type=code&user_token=%s" % (query, body, token)
+    data = token = body = None  # the query holds the token now; a small heap has room for one copy
     collect()
     jar = CookieJar()
-    r = http.request("GET", accounts + "/oauth2/authorise?" + query,
-                     headers=(("Accept", "text/html,application/json"),))
+    r = http.request("GET", accounts + "/oauth2/authorise?" + query, headers=_HTML)
     jar.update(r)
     if r.status in _REDIRECT:
         log.info("consent given before; skipping the consent page")
@@ -50,28 +54,27 @@ def password_login(http, cfg, token_request):
 
         csrf, offered = consent_inputs(r)
         if not csrf:
-            raise ProtocolError(why(54))  # the consent page has no _csrf field; Athom may have changed it...
+            raise fault(ProtocolError, 54)  # the consent page has no _csrf field; Athom may have changed it...
         homey_id = choose_homey(offered, cfg["homey"]["id"], jwt_id)
         offered = choose_homey = jwt_homey = consent_inputs = None
         unload("consent jwt")  # done with: the approve step runs on their heap
         collect()
         log.info("approving access to Homey %s", homey_id)
-        headers = [_FORM]
+        headers = list(_FORM)
         cookie = jar.header()
         if cookie:
             headers.append(("Cookie", cookie))
-        r = http.request("POST", accounts + "/authorise?" + query, headers=headers, body=urlencode(
-            (("resource", "resource.homey." + homey_id), ("_csrf", csrf), ("allow", "Allow"))))
+        body = "resource.homey." + homey_id
+        body = urlencode([("resource", body), ("_csrf", csrf), ("allow", "Allow")])
+        r = http.request("POST", accounts + "/authorise?" + query, headers=headers, body=body)
         if r.status not in _REDIRECT:
             _raise(r, "approving the consent page")
         code = code_from(r, athom)
     else:
         _raise(r, "opening the consent page (check athom.client_id and athom.redirect_uri)")
     http.close(origin_of(accounts))
-    tokens = token_request(
-        (("grant_type", "authorization_code"), ("code", code)),
-        "exchanging the login code")
-    return tokens, homey_id
+    code = (("grant_type", "authorization_code"), ("code", code))
+    return token_request(code, "exchanging the login code"), homey_id
 
 
 def _raise(r, what):

@@ -3,7 +3,7 @@
 # (devlist.py), here, only when the name is new or moved. A lookup module:
 # unloaded after each use. Also the API v2 read of a capability (read_v2).
 from .devices import learn
-from .errors import HomeyError, NotFound, why
+from .errors import HomeyError, NotFound, fault
 
 MAX_NAMES = 64
 
@@ -15,11 +15,12 @@ def scan(h, name, cached=None):
     hits = find(h, name)
     if not hits:
         forget(h, name)
-        raise NotFound(why(55, name))  # no device named "%s" on the Homey (names match exactly);...
+        raise fault(NotFound, 55, name)  # no device named "%s" on the Homey (names match exactly);...
     if len(hits) > 1:
         n = len(hits)
-        hits = ", ".join([x["id"] for x in hits])
-        raise HomeyError(why(56, n, name, hits))
+        hits = [x["id"] for x in hits]
+        hits = ", ".join(hits)
+        raise fault(HomeyError, 56, n, name, hits)
     d = hits[0]
     learn(h, d)
     did = h._checked[name] = d["id"]

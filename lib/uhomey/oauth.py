@@ -1,6 +1,6 @@
 # The accounts host's cookies (replayed on the approve step, `_csrf` among
 # them) and the code read from a redirect that is never followed.
-from .errors import AuthError, ProtocolError, why
+from .errors import AuthError, ProtocolError, fault
 from .form import parse_qs, query_get
 
 
@@ -34,13 +34,13 @@ def code_from(resp, athom):
     loc = resp.header("location")
     resp.close()
     if not loc:
-        raise ProtocolError(why(57))  # the consent step answered 302 without a Location; try again
+        raise fault(ProtocolError, 57)  # the consent step answered 302 without a Location; try again
     i = loc.find("?")
     q = parse_qs(loc[i + 1:] if i >= 0 else "")
     code = query_get(q, "code")
     if not code:
         err = query_get(q, "error_description") or query_get(q, "error")
         if err:
-            raise AuthError(why(58, err[:120]))  # the consent step was refused: %s
-        raise ProtocolError(why(59))  # the consent step redirected without a code; check athom.redirect_uri
+            raise fault(AuthError, 58, err[:120])  # the consent step was refused: %s
+        raise fault(ProtocolError, 59)  # the consent step redirected without a code; check athom.redirect_uri
     return code

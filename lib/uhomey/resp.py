@@ -1,6 +1,6 @@
 # An HTTP/1.1 response: status, headers, and a body framed by Content-Length,
 # chunks or the close (set up in head.py), readable as a stream.
-from .errors import HomeyError, ProtocolError, why
+from .errors import HomeyError, ProtocolError, fault
 
 
 class Response:
@@ -32,7 +32,7 @@ class Response:
     def _cut(self):
         self._keep = False
         self._finish()
-        raise ProtocolError(why(60, self.where()))  # the answer from %s was cut short; try again
+        raise fault(ProtocolError, 60, self.where())  # the answer from %s was cut short; try again
 
     def readinto(self, mv):
         """Fill up to len(mv) bytes of body; 0 at the end."""
@@ -87,7 +87,7 @@ class Response:
             if len(out) + n > limit:
                 self._keep = False
                 self.close()
-                raise ProtocolError(why(61, self.where(), limit))  # the answer from %s is over %d bytes
+                raise fault(ProtocolError, 61, self.where(), limit)  # the answer from %s is over %d bytes
             out += mv[:n]
 
     def is_json(self):
@@ -99,12 +99,12 @@ class Response:
 
         if not self.is_json():
             self.close()
-            raise ProtocolError(why(62, self.where(), self.header("content-type", "nothing").split(";")[0],
-                                    self.status))  # expected JSON from %s but got %s (HTTP %d)...
+            got = self.header("content-type", "nothing").split(";")[0]
+            raise fault(ProtocolError, 62, self.where(), got, self.status)  # expected JSON from %s but got %s...
         try:
             return json.loads(self.body(limit))
         except ValueError:
-            raise ProtocolError(why(63, self.where()))  # the JSON from %s does not parse
+            raise fault(ProtocolError, 63, self.where())  # the JSON from %s does not parse
 
     def _finish(self):
         if not self._done:

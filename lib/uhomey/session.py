@@ -6,7 +6,7 @@
 # through lookup.lookup, which unloads them afterwards.
 from .calls import Calls
 from .lookup import is_uuid, lookup
-from .errors import NotFound, Rejected, why
+from .errors import NotFound, Rejected, fault
 
 
 class Homey(Calls):
@@ -14,7 +14,7 @@ class Homey(Calls):
         if is_uuid(device):
             return device
         if not isinstance(device, str) or not device:
-            raise Rejected(why(64))  # a device is given by its id or its exact name (a non-empty string)
+            raise fault(Rejected, 64)  # a device is given by its id or its exact name (a non-empty string)
         return self._checked.get(device) or lookup("devices", "resolve", self, device)
 
     def _retry_renamed(self, device, fn):
@@ -74,7 +74,7 @@ class Homey(Calls):
             cur = hit[0] if hit else self._read(did, capability)
             if not isinstance(cur, bool):
                 if cur is not None:
-                    raise Rejected(why(65, capability, device, cur))  # toggle works on on/off...
+                    raise fault(Rejected, 65, capability, device, cur)  # toggle works on on/off...
                 cur = False
             return self._write(did, capability, not cur)
 

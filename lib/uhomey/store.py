@@ -6,7 +6,7 @@
 import os
 
 from .compat import MICROPYTHON
-from .errors import HomeyError, why
+from .errors import HomeyError, fault
 
 
 def write_atomic(path, data):
@@ -23,9 +23,9 @@ def write_atomic(path, data):
         finally:
             f.close()
     else:
-        from ._cpy import write_private
+        from . import _cpy
 
-        write_private(tmp, json.dumps(data).encode())
+        _cpy.write_private(tmp, json.dumps(data).encode())
     os.rename(tmp, path)
 
 
@@ -51,14 +51,14 @@ class Store:
         v = self.data.get(key)
         return default if v is None else v
 
-    def update(self, **changes):
+    def update(self, **kw):
         """Apply changes (None removes a key) and write the file at once; HomeyError if it cannot."""
-        for k in changes:
-            if changes[k] is None:
+        for k in kw:
+            if kw[k] is None:
                 self.data.pop(k, None)
             else:
-                self.data[k] = changes[k]
+                self.data[k] = kw[k]
         try:
             write_atomic(self.path, self.data)
         except OSError as e:
-            raise HomeyError(why(66, self.path, getattr(e, "errno", "?")))  # could not write the token...
+            raise fault(HomeyError, 66, self.path, getattr(e, "errno", "?"))  # could not write the token...

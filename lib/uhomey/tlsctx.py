@@ -1,6 +1,6 @@
 # Building the one TLS client context uhomey uses (each costs ~3 KB of heap on
 # MicroPython, so it is made once per trust setting and reused).
-from .errors import ConfigError, why
+from .errors import ConfigError, fault
 
 
 def pem_to_der(data):
@@ -14,7 +14,8 @@ def pem_to_der(data):
         j = data.find(b"-----END", i)
         if j < 0:
             break
-        out.append(a2b_base64(b"".join(data[i + len(begin):j].split())))
+        b64 = b"".join(data[i + len(begin):j].split())
+        out.append(a2b_base64(b64))
         i = data.find(begin, j)
     return out
 
@@ -27,11 +28,11 @@ def load_cas(paths):
             with open(path, "rb") as f:
                 data = f.read()
         except OSError:
-            raise ConfigError(why(67, path))  # cannot read tls.ca file %s
+            raise fault(ConfigError, 67, path)  # cannot read tls.ca file %s
         if data.lstrip().startswith(b"-----BEGIN"):
             ders = pem_to_der(data)
             if not ders:
-                raise ConfigError(why(68, path))  # tls.ca file %s holds no certificate
+                raise fault(ConfigError, 68, path)  # tls.ca file %s holds no certificate
             out += ders
         else:
             out.append(data)

@@ -1,7 +1,7 @@
 # Logic variables: h.variable / h.set_variable by id or exact name. A name's
 # [id, type] is cached in the store; finding it is lists.py's (unloaded after).
 from . import log
-from .errors import NotFound, Rejected, why
+from .errors import NotFound, Rejected, fault
 from .lookup import is_uuid, lookup
 
 
@@ -9,7 +9,7 @@ def _get(h, vid):
     r = h.call("GET", "logic/variable/%s" % vid, what="reading variable %s" % vid)
     v = r.json(4096)
     if not isinstance(v, dict):
-        raise Rejected(why(70, vid))  # variable %s: the Homey's answer is not an object
+        raise fault(Rejected, 70, vid)  # variable %s: the Homey's answer is not an object
     return v
 
 
@@ -46,7 +46,7 @@ def set_variable(h, name, value):
         "string": isinstance(value, str),
     }.get(kind, True)
     if not ok:
-        raise Rejected(why(71, name, kind, value))  # variable %r is a %s; %r does not fit
+        raise fault(Rejected, 71, name, kind, value)  # variable %r is a %s; %r does not fit
     body = '{"variable":{"value":%s}}' % json.dumps(value)
     try:
         r = h.call("PUT", "logic/variable/%s" % vid, body, what="setting variable %r" % name)

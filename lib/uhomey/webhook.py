@@ -1,17 +1,17 @@
 # h.webhook: the Homey's logic webhooks (no authentication involved).
 from .compat import unload
-from .errors import HomeyError, Rejected, why
+from .errors import HomeyError, Rejected, fault
 
 
 def webhook(h, event, tag=None):
     if not isinstance(event, str) or not event:
-        raise Rejected(why(72))  # a webhook needs an event name
+        raise fault(Rejected, 72)  # a webhook needs an event name
     hid = h.auth.homey_id
     if not hid:
         h.call("GET", "system/ping", what="asking the Homey its id").close()
         hid = h.auth.homey_id
         if not hid:
-            raise HomeyError(why(73))  # the Homey did not say its id: set homey.id in the config for webhooks
+            raise fault(HomeyError, 73)  # the Homey did not say its id: set homey.id in the config for webhooks
     from .form import quote
 
     url = "%s/%s/%s" % (h.cfg["homey"]["webhook_url"], quote(hid), quote(event))
