@@ -86,7 +86,7 @@ def compile_login():
     reference outlives this call, so unloading them after the login frees them."""
     import sys
 
-    for name in "consent login grant oauth jwt".split():
+    for name in "log form consent login grant oauth jwt".split():
         name = "uhomey." + name
         if name not in sys.modules:  # connect() may have compiled them already
             collect()

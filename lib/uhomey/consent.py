@@ -5,17 +5,20 @@
 from .errors import ProtocolError, fault
 
 MAX_PAGE = 65536
-BUF = 512  # the longest <input> tag read whole; a longer one is skipped
 _WS = b" \t\r\n"
-_buf = bytearray(BUF)  # made with the module, which the login compiles before the heap is busy
+# The longest <input> tag read whole is 512 bytes (a longer one is skipped); the buffer is
+# made with the module, which the login compiles before the heap is busy.
+_buf = bytearray(512)
+# Entities, each followed by its character, in one string: eight short strings would be
+# interned as qstrs, RAM for good.
+_ENT = "&quot;\" &#39;' &#x27;' &lt;< &gt;> &#x2F;/ &#47;/ &amp;&"
 
 
 def _entities(s):
     if "&" not in s:
         return s
-    for a, b in (("&quot;", '"'), ("&#39;", "'"), ("&#x27;", "'"), ("&lt;", "<"), ("&gt;", ">"),
-                 ("&#x2F;", "/"), ("&#47;", "/"), ("&amp;", "&")):
-        s = s.replace(a, b)
+    for e in _ENT.split(" "):
+        s = s.replace(e[:-1], e[-1:])  # slices, not e[-1]: indexing a str interns the character
     return s
 
 
@@ -107,7 +110,7 @@ def consent_inputs(resp):
                 continue
             k = _tag_end(buf, j, have)
             if k < 0:
-                i = have if j == 0 and have == BUF else j  # a tag longer than the buffer is skipped
+                i = have if j == 0 and have == len(buf) else j  # a tag longer than the buffer is skipped
                 break
             try:
                 a = bytes(mv[j:k])

@@ -25,7 +25,7 @@ class Bytes:
             self.end = self.r.readinto(self.mv)
             self.pos = 0
             if not self.end:
-                raise self._bad(43)  # %s: the answer is not valid JSON (it ends early)
+                raise fault(ProtocolError, 43, self.what)  # %s: the answer is not valid JSON (it ends early)
         self.pos += 1
         return self.buf[self.pos - 1]
 
@@ -65,19 +65,16 @@ class Bytes:
                     break
                 v.append(s)
                 if len(v) > 40:
-                    raise self._bad(44)  # %s: the answer is not valid JSON (a number is too long)
+                    raise fault(ProtocolError, 44, self.what)  # %s: the answer is not valid JSON (a number is too long)
             if n < 0:
                 return None
         try:
             s = json.loads(v)
         except ValueError:
             v = bytes(v[:12])
-            raise self._bad(45, v)  # %s: the answer is not valid JSON (at %r)
+            raise fault(ProtocolError, 45, self.what, v)  # %s: the answer is not valid JSON (at %r)
         if isinstance(s, str):
             k = len(s.encode()) if b"\\" in v else len(v) - 2  # UTF-8 bytes, without the quotes
             if k > n:
                 return None
         return s
-
-    def _bad(self, n, *args):
-        return fault(ProtocolError, n, self.what, *args)

@@ -10,7 +10,6 @@ ERROR = 40
 level = INFO
 sink = None  # callable(level, text); None prints
 
-_TAG = {DEBUG: "D", INFO: "I", WARNING: "W", ERROR: "E"}
 
 
 def log(lv, msg, *args):
@@ -21,7 +20,7 @@ def log(lv, msg, *args):
     if sink is not None:
         sink(lv, msg)
     else:
-        lv = _TAG.get(lv, "?")
+        lv = "DIWE"[lv // 10 - 1:lv // 10] if lv in (10, 20, 30, 40) else "?"  # a slice: not interned
         print("uhomey %s: %s" % (lv, msg))
 
 
