@@ -36,13 +36,7 @@ class Cloud:
         url = self.cfg["homey"]["url"] or self.store.get("homey_url")
         if url:
             return url
-        collect()
-        from . import discover
-
-        try:
-            return discover.discover(self)
-        finally:
-            unload(PHASE_MODULES)
+        return phase("discover", "discover", self)
 
     def bearer(self):
         return self.store.get("homey_session") or self.renew()
@@ -53,31 +47,26 @@ class Cloud:
             self.http.context()  # its ~3 KB block first, before compiling the login fragments the heap
         if not self.store.get("refresh_token"):  # a password login, before any of the cloud layer loads
             compile_login()
-            from .grant import login
-
-            try:
-                login(self)
-            finally:
-                login = None
-                unload(PHASE_MODULES)
-        collect()
-        from . import cloud
-
-        try:
-            return cloud.renew(self)
-        finally:
-            unload(PHASE_MODULES)
+            phase("grant", "login", self)
+        return phase("cloud", "renew", self)
 
     def rediscover(self):
         """The Homey's address stopped answering: look it up again (at most once a minute)."""
         if self.cfg["homey"]["url"]:
             return False
-        from . import discover
+        return phase("discover", "again", self)
 
-        try:
-            return discover.again(self)
-        finally:
-            unload(PHASE_MODULES)
+
+def phase(mod, fn, a):
+    """uhomey.<mod>.<fn>(a), a step of a renewal or discovery, compiled from a shallow stack
+    after a full collection; its modules are unloaded afterwards, even when it fails."""
+    collect()
+    m = __import__("uhomey." + mod, None, None, (fn,))
+    try:
+        return getattr(m, fn)(a)
+    finally:
+        m = None
+        unload(PHASE_MODULES)
 
 
 def compile_login():

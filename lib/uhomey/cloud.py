@@ -1,7 +1,7 @@
 # The Athom side of a Cloud login: the access token on each cloud call, the
-# delegation token and the Homey session. Getting and rotating tokens is in
-# tokens.py (imported only when one is due). Functions take the auth.Cloud
-# object `a`, which holds the state.
+# delegation token and the Homey session. A refresh is in tokens.py, a password
+# login in grant.py and login.py (each imported only when due). Functions take
+# the auth.Cloud object `a`, which holds the state.
 from . import log
 from .compat import ticks_diff, wall_time
 from .errors import ProtocolError, fault

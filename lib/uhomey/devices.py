@@ -1,7 +1,7 @@
 # Device objects off the Homey's answers: one device (GET devices/device/<id>, which
 # confirms a cached name and brings its values: resolve, the name check of a warm
 # boot) or the whole list (devlist.py), each read in one flat pass (jwalk.py).
-# A lookup module: unloaded after each use (calls.lookup). Compiled on every boot
+# A lookup module: unloaded after each use (lookup.lookup). Compiled on every boot
 # that presses by name, so it stays small and reuses names the firmware holds.
 from .errors import NotFound, ProtocolError, fault
 from .jwalk import walk

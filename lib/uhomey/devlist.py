@@ -1,5 +1,5 @@
 # The whole device list, streamed: h.devices(match) and the scan behind a new
-# name (names.py). A lookup module: unloaded after each use (calls.lookup).
+# name (names.py). A lookup module: unloaded after each use (lookup.lookup).
 from .jwalk import walk
 from .errors import HomeyError, fault
 

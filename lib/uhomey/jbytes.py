@@ -1,7 +1,7 @@
-# The byte level under devices.parse: the body through one small buffer, and the
+# The byte level under jwalk.walk: the body through one small buffer, and the
 # rest of a scalar (string, number, true, false, null). What is kept is decoded by
 # the firmware's own json module, a few bytes at a time, so there is little Python
-# here to compile. Unloaded with devices.py after each lookup (calls.lookup).
+# here to compile. Unloaded with jwalk.py after each lookup (lookup.lookup) or discovery.
 # Names here are mostly ones the firmware already holds (read, value, buf, pos,
 # end, start, stop, n, s, v, e): compiled from source, every new name is RAM for good.
 import json

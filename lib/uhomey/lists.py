@@ -1,6 +1,6 @@
 # Flows and logic variables by name: their lists streamed from the Homey, and
 # the name caches in the store. A lookup module: unloaded after each use
-# (calls.lookup); flows.py and variables.py hold the press path.
+# (lookup.lookup); flows.py and variables.py hold the press path.
 from .errors import HomeyError, NotFound, fault
 from .stream import each
 
