@@ -38,6 +38,23 @@ def test_keep_alive_reuses_one_connection(interp, canned):
 
 
 @pytest.mark.parametrize("interp", INTERPS)
+def test_long_query_and_bodies_arrive_whole_through_the_send_buffer(interp, canned):
+    """The head goes out as pieces copied through the connection's 512-byte buffer: a 700-byte
+    query (a login's token), bodies below, at and far over the buffer, and UTF-8 text, intact."""
+    srv = canned({"*": [resp(body=b'{"a": 1}')]})
+    query = "/q?user_token=" + "t" * 700
+    bodies = ['{"v":"%s"}' % ("\u00e9" * n) for n in (1, 200, 253, 254, 2000)]
+    steps = [["GET", query, None, "json"]] + [["PUT", "/b", b, "json"] for b in bodies]
+    out, stats = run(interp, srv, steps)
+    assert [o["json"] for o in out] == [{"a": 1}] * len(steps)
+    assert srv.connections == 1 and stats["requests"] == len(steps)
+    assert srv.requests[0][3].split(b" ")[1] == query.encode()
+    for (_, method, _, head, body), sent in zip(srv.requests[1:], bodies):
+        assert method == "PUT" and body == sent.encode()
+        assert b"content-length: %d" % len(sent.encode()) in head.lower()
+
+
+@pytest.mark.parametrize("interp", INTERPS)
 def test_chunked_with_extensions_and_trailers_streams(interp, canned):
     body = b'{"devices": ["' + b"x" * 3000 + b'"]}'
     parts = [body[:1], body[1:700], body[700:2900], body[2900:]]
