@@ -23,7 +23,7 @@ class Calls:
         renewed = moved = False
         while True:
             base = auth.base()
-            headers = "Bearer " + auth.bearer()
+            headers = "Bearer " + auth.bearer()  # in two steps: one level of nesting less to compile
             headers = [("Authorization", headers)]
             hid = auth.homey_id
             if hid:

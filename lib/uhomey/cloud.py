@@ -50,7 +50,7 @@ def _raise(r, what):
 def call(a, method, path, body, step):
     """A call to the Athom API with the access token: on a 401, refresh once and retry once."""
     for attempt in (0, 1):
-        headers = "Bearer " + access(a)
+        headers = "Bearer " + access(a)  # in two steps: one level of nesting less to compile
         headers = [("Authorization", headers)]
         if body is not None:
             headers.append(_JSON)
