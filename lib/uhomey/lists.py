@@ -1,8 +1,9 @@
-# Flows and logic variables by name: their lists streamed from the Homey, and
-# the name caches in the store. A lookup module: unloaded after each use
-# (lookup.lookup); flows.py and variables.py hold the press path.
+# Flows and logic variables by name: their lists read from the Homey in one
+# flat pass (jwalk.py), and the name caches in the store. A lookup module:
+# unloaded after each use (lookup.lookup); flows.py and variables.py hold the
+# press path.
 from .errors import HomeyError, NotFound, fault
-from .stream import each
+from .jwalk import walk
 
 KINDS = ("flow", "advancedflow")
 _KEYS = ("id", "name", "type", "value")
@@ -37,10 +38,15 @@ def _one(h, key, hits, what, name):
     return hits[0]
 
 
+def each(h, path, what, visit):
+    """visit(id, fields) for every object of GET path ({id: object}), fields from _KEYS."""
+    r = h.call("GET", path, what=what)
+    walk(r, what, lambda d: visit(d["id"], d), 2, _KEYS)
+
+
 def _flows(h, visit):
     for kind in KINDS:
-        each(h, "flow/%s/" % kind, "listing the Homey's %ss" % kind, 256, _KEYS,
-             lambda fid, item: visit(kind, fid, item))
+        each(h, "flow/%s/" % kind, "listing the Homey's %ss" % kind, lambda fid, item: visit(kind, fid, item))
 
 
 def find_flow(h, name):
@@ -61,7 +67,7 @@ def flows(h):
 def find_var(h, name):
     """(id, type, value) of the logic variable named exactly `name`, cached."""
     hits = []
-    each(h, "logic/variable/", "listing the Homey's logic variables", 256, _KEYS,
+    each(h, "logic/variable/", "listing the Homey's logic variables",
          lambda vid, item: hits.append((item, vid)) if item.get("name") == name else None)
     item, vid = _one(h, "vars", hits, "variable", name)
     cache(h, "vars", name, [vid, item.get("type")])
