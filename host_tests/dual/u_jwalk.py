@@ -61,7 +61,7 @@ def test_a_device_list_keyed_by_id_with_capabilities():
         "d2": {"name": "Plug", "capabilitiesObj": None}}
     got = []
     walk(FakeResp(body, 5), "devices", got.append, 2, ("name", "class"))
-    assert got == [
+    assert sorted(got, key=lambda d: d["id"]) == [
         {"id": "d1", "name": "Lamp \u00e9\"", "class": "light", "caps": {
             "onoff": {"type": "boolean", "setable": True, "value": False},
             "dim": {"type": "number", "min": 0, "max": 1, "value": 0.25}}},
@@ -80,3 +80,14 @@ def test_bad_answers_are_protocol_errors_and_close_the_response():
             assert r.closed
         else:
             raise AssertionError("no error for %r" % body)
+
+
+def test_lists_of_flows_and_variables_keep_scalars_and_drop_long_strings():
+    body = {"v1": {"name": "Caf\u00e9 \"x\"", "type": "number", "value": 0.5, "id": "v1"},
+            "v2": {"name": "y" * 300, "type": "string", "value": "abc"},
+            "v3": {"extra": {"name": "not this"}, "name": "b", "type": "boolean", "value": True},
+            "count": 3}
+    got = []
+    walk(FakeResp(body, 11), "variables", got.append, 2, ("id", "name", "type", "value"))
+    assert sorted([(d["id"], d["name"], d["type"], d["value"]) for d in got]) == [  # dict order: MicroPython's
+        ("v1", "Caf\u00e9 \"x\"", "number", 0.5), ("v2", None, "string", "abc"), ("v3", "b", "boolean", True)], got
