@@ -47,7 +47,7 @@ class Cloud:
             self.http.context()  # its ~3 KB block first, before compiling the login fragments the heap
         if not self.store.get("refresh_token"):  # a password login, before any of the cloud layer loads
             compile_login()
-            phase("grant", "login", self)
+            phase("login", "login", self)
         return phase("cloud", "renew", self)
 
     def rediscover(self):
@@ -75,7 +75,7 @@ def compile_login():
     reference outlives this call, so unloading them after the login frees them."""
     import sys
 
-    for name in "log form consent login grant oauth jwt".split():
+    for name in "log form consent login oauth jwt".split():
         name = "uhomey." + name
         if name not in sys.modules:  # connect() may have compiled them already
             collect()

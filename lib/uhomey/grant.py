@@ -1,13 +1,11 @@
-# Getting Athom tokens: the token endpoint (client authenticated one way only),
-# persisting an answer before anything uses it, and the password login when no
-# refresh token is left. A first login runs from auth.renew with nothing of the
-# cloud layer loaded (cloud.py, tokens.py): the consent step is the heap's peak.
-from . import log
-from .compat import collect, ticks_add, ticks_diff, unload, wall_time
+# Getting Athom tokens: the token endpoint (client authenticated one way only)
+# and persisting an answer before anything uses it. Used by a refresh (tokens.py)
+# and, after its consent step, by a password login (login.py).
+from .compat import ticks_add, wall_time
 from .errors import AuthError, ProtocolError, fault, why
 
-# After a refused password, no second try for 15 minutes; an access token counts as expired
-# 60 s early. (Literals below, not named constants: from source, every name is a qstr for good.)
+# An access token counts as expired 60 s early. (Literals below, not named constants: from
+# source, every name is a qstr for good.)
 _FORM = ("Content-Type", "application/x-www-form-urlencoded")
 
 
@@ -51,26 +49,3 @@ def keep(a, data, **more):
     a.exp_tick = ticks_add(a.clock(), life * 1000)
     a.store.update(refresh_token=data["refresh_token"], access_token=data["access_token"],
                    access_expires=(now + life) if now else 0, **more)
-
-
-def login(a):
-    now = a.clock()
-    if a.login_refused is not None and ticks_diff(now, a.login_refused[0]) < 900000:
-        raise a.login_refused[1]  # no second try with a password Athom just refused
-    from . import login as lg
-
-    try:
-        data, hid = lg.password_login(a.http, a.cfg, lambda pairs, step: token_request(a, pairs, step))
-    except AuthError as e:
-        if e.status in (400, 401, 403) and e.code != "invalid_grant":  # an expired code is no refusal
-            a.login_refused = (now, e)
-        raise
-    finally:
-        unload("login oauth jwt consent form tlsctx")  # discovery comes next: give it their heap
-        collect()
-    more = {}
-    if hid and hid != a.store.get("homey_id"):
-        more = {"homey_id": hid, "homey_url": None, "homey_session": None, "names": None, "flows": None,
-                "vars": None}
-    keep(a, data, **more)
-    log.info("logged in to Athom")

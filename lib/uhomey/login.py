@@ -3,7 +3,7 @@
 # its helpers (oauth.py, jwt.py) are small modules of their own so each
 # compiles in a small heap.
 from . import log
-from .compat import collect, unload
+from .compat import collect, ticks_diff, unload
 from .errors import AuthError, ProtocolError, fault
 from .form import quote, urlencode
 from .http import origin_of
@@ -14,8 +14,38 @@ _REDIRECT = (301, 302, 303, 307, 308)
 # Statements here nest little: each level of nesting is heap when the module compiles.
 
 
-def password_login(http, cfg, token_request):
-    """Steps 1-4: returns (token answer dict, homey id). Raises AuthError with what to fix."""
+def login(a):
+    """A password login (steps 1-4 of shared/protocol.md), the code exchanged at once and the
+    tokens kept. Runs from auth.renew with nothing of the cloud layer loaded, and compiles
+    grant.py only after the consent step: that step is the heap's peak."""
+    now = a.clock()
+    if a.login_refused is not None and ticks_diff(now, a.login_refused[0]) < 900000:
+        raise a.login_refused[1]  # no second try with a password Athom just refused (15 min)
+    try:
+        code, hid = password_login(a.http, a.cfg)
+        unload("oauth")
+        collect()
+        from .grant import keep, token_request
+
+        code = (("grant_type", "authorization_code"), ("code", code))
+        data = token_request(a, code, "exchanging the login code")
+    except AuthError as e:
+        if e.status in (400, 401, 403) and e.code != "invalid_grant":  # an expired code is no refusal
+            a.login_refused = (now, e)
+        raise
+    finally:
+        unload("oauth jwt consent form")  # discovery comes next: give it their heap
+        collect()
+    more = {}
+    if hid and hid != a.store.get("homey_id"):
+        more = {"homey_id": hid, "homey_url": None, "homey_session": None, "names": None, "flows": None,
+                "vars": None}
+    keep(a, data, **more)
+    log.info("logged in to Athom")
+
+
+def password_login(http, cfg):
+    """Steps 1-4: returns (login code, homey id). Raises AuthError with what to fix."""
     athom = cfg["athom"]
     if not athom["email"] or not athom["password"]:
         raise fault(AuthError, 52)  # no usable stored login and no athom.email/athom.password in the...
@@ -73,8 +103,7 @@ def password_login(http, cfg, token_request):
     else:
         _raise(r, "opening the consent page (check athom.client_id and athom.redirect_uri)")
     http.close(origin_of(accounts))
-    code = (("grant_type", "authorization_code"), ("code", code))
-    return token_request(code, "exchanging the login code"), homey_id
+    return code, homey_id
 
 
 def _raise(r, what):

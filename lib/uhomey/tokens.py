@@ -2,12 +2,14 @@
 # persists the new one before it is used). Imported only when a refresh is due.
 from . import log
 from .errors import AuthError, HTTPError, why
-from .grant import keep, login, token_request
+from .grant import keep, token_request
 
 
 def refresh(a):
     rt = a.store.get("refresh_token")
     if not rt:
+        from .login import login
+
         return login(a)
     try:
         data = token_request(a, (("grant_type", "refresh_token"), ("refresh_token", rt)),
@@ -18,6 +20,8 @@ def refresh(a):
         log.warning("the stored refresh token is dead (%s)", e.code or e.status)
         a.store.update(refresh_token=None, access_token=None, access_expires=None)
         if a.athom["email"] and a.athom["password"]:
+            from .login import login
+
             return login(a)
         raise AuthError(why(69), e.status, None, e.code)  # the stored Athom login has expired or was...
     keep(a, data)
