@@ -70,9 +70,10 @@ def phase(mod, fn, a):
 
 
 def compile_login():
-    """A password login is due: compile its modules now, biggest first, while the heap holds
-    no answers, cookies or tokens yet (compiling costs far more heap than running). No
-    reference outlives this call, so unloading them after the login frees them."""
+    """A password login is due: compile its modules now, while the heap holds no answers,
+    cookies or tokens yet (compiling costs far more heap than running), each after the ones
+    it imports, so that no compile runs nested inside another. grant.py waits for the end of
+    the consent step. No reference outlives this call, so unloading them frees them."""
     import sys
 
     for name in "log form consent login oauth jwt".split():
