@@ -9,10 +9,6 @@ _PERIOD = 1 << 30
 _HALF = _PERIOD >> 1
 
 
-def const(x):
-    return x
-
-
 def ticks_ms():
     return int(time.monotonic() * 1000) & (_PERIOD - 1)
 

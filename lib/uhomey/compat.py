@@ -5,10 +5,9 @@ import sys
 MICROPYTHON = sys.implementation.name == "micropython"
 
 if MICROPYTHON:
-    from micropython import const
     from time import sleep_ms, ticks_add, ticks_diff, ticks_ms
 else:
-    from ._cpy import const, sleep_ms, ticks_add, ticks_diff, ticks_ms  # noqa: F401
+    from ._cpy import sleep_ms, ticks_add, ticks_diff, ticks_ms  # noqa: F401
 
 
 def wall_time():
