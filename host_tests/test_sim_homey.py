@@ -99,9 +99,12 @@ def test_device_shapes(hs):
     assert st == 200 and len(devices) == 3
     for did, d in devices.items():
         assert d["id"] == did
-        for k in ("name", "driverId", "driverUri", "zone", "zoneName", "class", "virtualClass",
+        for k in ("name", "driverId", "ownerUri", "zone", "class", "virtualClass",
                   "capabilities", "capabilitiesObj", "available", "ready", "settings", "flags", "ui"):
             assert k in d
+        # API v3: the zone by id only; names come from zones/zone/ (protocol.md)
+        assert "zoneName" not in d and "driverUri" not in d
+        assert d["driverId"].startswith(d["ownerUri"] + ":")
         for cap in d["capabilities"]:
             o = d["capabilitiesObj"][cap]
             for k in ("id", "value", "lastUpdated", "type", "getable", "setable", "title"):
@@ -113,7 +116,8 @@ def test_device_shapes(hs):
     assert byname["Hallway socket"]["capabilities"] == ["onoff", "measure_power"]
     assert not byname["Hallway socket"]["capabilitiesObj"]["measure_power"]["setable"]
     st, zones, _ = call("GET", "zones/zone/")
-    assert st == 200 and byname["Kitchen light"]["zone"] in zones
+    assert st == 200 and zones[byname["Kitchen light"]["zone"]]["name"] == "Kitchen"
+    assert zones[byname["Hallway socket"]["zone"]]["name"] == "Hallway"
 
 
 @pytest.mark.parametrize("cap,value,ok", [
@@ -212,14 +216,29 @@ def test_variables(hs):
     cases = [("Away", True, True), ("Away", 1, False), ("Night level", 3, True),
              ("Night level", "3", False), ("Mode", "away", True), ("Mode", 5, False)]
     for name, value, ok in cases:
-        st, body, _ = call("PUT", "logic/variable/" + v[name], {"variable": {"value": value}})
+        st, body, _ = call("PUT", "logic/variable/" + v[name], {"value": value})
         assert (st == 200) == ok, (name, value, body)
-        if not ok:
+        if ok:
+            assert body == {"id": v[name], "name": name, "type": body["type"], "value": value}
+        else:
             assert st == 400 and body["error_description"]
     assert call("GET", "logic/variable/" + v["Mode"])[1]["value"] == "away"
     assert h.variable_by_name("Away")["value"] is True
-    assert call("PUT", "logic/variable/" + v["Mode"], {"value": "x"})[0] == 400
+    assert call("PUT", "logic/variable/" + v["Mode"], ["x"])[0] == 400
+    assert call("PUT", "logic/variable/nope", {"value": "x"})[0] == 404
     assert call("GET", "logic/variable/nope")[0] == 404
+
+
+def test_variable_put_wrapped_is_a_silent_no_op(hs):
+    """A real Homey takes the variable itself as the body; a body wrapped as
+    {"variable": {...}} is answered 200 with nothing changed (protocol.md)."""
+    sim, h, _, call = hs
+    mode = h.variable_by_name("Mode")
+    st, body, _ = call("PUT", "logic/variable/" + mode["id"], {"variable": {"value": "away"}})
+    assert st == 200 and body["value"] == "home"
+    assert h.variable_by_name("Mode")["value"] == "home"
+    st, body, _ = call("PUT", "logic/variable/" + mode["id"], {"name": "House mode"})
+    assert st == 200 and body == {"id": mode["id"], "name": "House mode", "type": "string", "value": "home"}
 
 
 def test_webhooks(make_sim):

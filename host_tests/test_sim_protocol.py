@@ -222,7 +222,7 @@ def _walk(sim, h):
     assert {n: v["type"] for n, v in variables.items()} == {
         "Away": "boolean", "Night level": "number", "Mode": "string"}
     vpath = api + "logic/variable/" + variables["Night level"]["id"]
-    r, body = h(home.local_url, "PUT", vpath, json.dumps({"variable": {"value": 0.7}}),
+    r, body = h(home.local_url, "PUT", vpath, json.dumps({"value": 0.7}),
                 dict(auth, **{"Content-Type": "application/json"}))
     assert r.status == 200
     r, body = h(home.local_url, "GET", vpath, headers=auth)

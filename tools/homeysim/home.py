@@ -120,21 +120,21 @@ def _cap_obj(cap, value, updated):
     return o
 
 
-def render_device(d, zones, app="com.athom.sim"):
-    """The full device object as a Homey's devices manager returns it."""
+def render_device(d, app="com.athom.sim"):
+    """The full device object as an API v3 Homey's devices manager returns it: the zone
+    by id only (no `zoneName`; its name is in zones/zone/) and the app as `ownerUri`."""
     cls = d["class"]
     driver = CLASSES.get(cls, ("", (), cls))[2]
     caps = d["caps"]
     n = d["n"]
-    zone = zones.get(d["zone"], {})
     uri = "homey:device:" + d["id"]
     settings = {"zw_node_id": str(10 + n), "zw_manufacturer_id": "271", "zw_product_id": "4096",
                 "zw_secure": "✓", "report_interval": 300 + n % 7 * 60,
                 "led_indicator": "on_when_off"}
     return {
         "id": d["id"], "name": d["name"],
-        "driverUri": "homey:app:" + app, "driverId": "homey:app:%s:%s" % (app, driver),
-        "zone": d["zone"], "zoneName": zone.get("name"),
+        "ownerUri": "homey:app:" + app, "driverId": "homey:app:%s:%s" % (app, driver),
+        "zone": d["zone"],
         "icon": None, "iconOverride": None,
         "iconObj": {"id": hashlib.md5(driver.encode()).hexdigest(),
                     "url": "/icon/%s/%s/icon.svg" % (app, driver)},
@@ -159,8 +159,8 @@ def render_device(d, zones, app="com.athom.sim"):
     }
 
 
-def device_json(d, zones):
-    return json.dumps(render_device(d, zones), ensure_ascii=False, separators=(",", ":")).encode()
+def device_json(d):
+    return json.dumps(render_device(d), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def make_flows(rng):

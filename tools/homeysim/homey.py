@@ -61,7 +61,7 @@ class Homey:
     def device(self, device_id):
         """The device as the API renders it (the full JSON object, as a dict)."""
         with self._sim.lock:
-            return home.render_device(self.devices[device_id], self.zones)
+            return home.render_device(self.devices[device_id])
 
     def value(self, device_id, cap):
         with self._sim.lock:

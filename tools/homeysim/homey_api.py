@@ -110,12 +110,11 @@ class HomeyApi:
         with self.sim.lock:
             snap = [dict(d, values=dict(d["values"]), updated=dict(d["updated"]))
                     for d in homey.devices.values()]
-            zones = dict(homey.zones)
 
         def body():
             yield b"{"
             for i, d in enumerate(snap):
-                yield (b',"' if i else b'"') + d["id"].encode() + b'":' + home.device_json(d, zones)
+                yield (b',"' if i else b'"') + d["id"].encode() + b'":' + home.device_json(d)
             yield b"}"
         return Response(200, body(), chunked=True)
 
@@ -124,7 +123,7 @@ class HomeyApi:
             d = homey.devices.get(dev)
             if d is None:
                 return _no_device(dev)
-            return Response(200, home.device_json(d, homey.zones))
+            return Response(200, home.device_json(d))
 
     def cap_get(self, homey, req, dev, cap):
         with self.sim.lock:
@@ -194,20 +193,27 @@ class HomeyApi:
             return json_response(v) if v else json_error(404, "not_found", "Variable not found: %s" % vid)
 
     def variable_put(self, homey, req, vid):
+        """The body IS the variable (homey-api's spec: parameter `variable`, in body, root):
+        `name` and `value` are updated, other keys ignored. So a body wrapped as
+        {"variable": {...}} gets a 200 with nothing changed, as from a real Homey."""
         body, err = _json_body(req)
         if err:
             return err
-        var = body.get("variable") if isinstance(body, dict) else None
-        if not isinstance(var, dict) or "value" not in var:
-            return json_error(400, "invalid_body", 'Expected {"variable": {"value": ...}}')
+        if not isinstance(body, dict):
+            return json_error(400, "invalid_body", 'Expected the variable, a JSON object {"value": ...}')
+        if "name" in body and not isinstance(body["name"], str):
+            return json_error(400, "invalid_name", "A variable's name is a string")
         with self.sim.lock:
             v = homey.variables.get(vid)
             if v is None:
                 return json_error(404, "not_found", "Variable not found: %s" % vid)
-            why = home.check_value({"type": v["type"]}, var["value"])
-            if why:
-                return json_error(400, "invalid_value", "Invalid value for variable %r: %s" % (v["name"], why))
-            v["value"] = var["value"]
+            if "value" in body:
+                why = home.check_value({"type": v["type"]}, body["value"])
+                if why:
+                    return json_error(400, "invalid_value", "Invalid value for variable %r: %s" % (v["name"], why))
+                v["value"] = body["value"]
+            if "name" in body:
+                v["name"] = body["name"]
             return json_response(v)
 
 
