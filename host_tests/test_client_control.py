@@ -416,7 +416,18 @@ def test_devices_lists_id_name_zone_class(make_sim, tmp_path, interp):
     expect = [[d["id"], d["name"], h.zones[d["zone"]]["name"], d["class"]] for d in h.devices.values()]
     assert b.value(0) == expect
     assert ["Café thermostat", "Living room", "thermostat"] == expect[2][1:]
-    assert b.sent[0] == ["GET " + DEV]
+    # API v3 devices name their zone by id only: one zones read per listing gives the names
+    assert b.sent[0] == ["GET zones/zone/", "GET " + DEV]
+
+
+def test_devices_shows_zone_ids_to_a_key_that_may_not_read_zones(sim, tmp_path, interp):
+    h = sim.homey()
+    key = h.create_api_key("ro", scopes=["homey.device.readonly"])
+    b = boot(sim, interp, config(sim, tmp_path, api_key=key), [["devices"], ["get", "Kitchen light"]])
+    assert b.value(0) == [[d["id"], d["name"], d["zone"], d["class"]] for d in h.devices.values()]
+    assert [q.status for q in b.reqs[0]] == [403, 200]
+    assert any("zone ids" in line for line in b.logs), b.logs
+    assert b.value(1) is False
 
 
 # --- flows -----------------------------------------------------------------------------------------
@@ -483,8 +494,8 @@ def test_logic_variables_by_name_or_id_with_type_checks(sim, tmp_path, interp):
     assert b.value(12) == "away"
     assert (h.variables[away]["value"], h.variables[level]["value"], h.variables[mode]["value"]) == (True, 0.8, "away")
     puts = [(q.path.rsplit("/", 1)[1], q.json()) for q in sim.requests if q.method == "PUT"]
-    assert puts == [(level, {"variable": {"value": 0.7}}), (level, {"variable": {"value": 0.8}}),
-                    (away, {"variable": {"value": True}}), (mode, {"variable": {"value": "away"}})]
+    assert puts == [(level, {"value": 0.7}), (level, {"value": 0.8}), (away, {"value": True}),
+                    (mode, {"value": "away"})]
 
 
 # --- webhooks ---------------------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 # The whole device list, streamed: h.devices(match) and the scan behind a new
 # name (names.py). A lookup module: unloaded after each use (lookup.lookup).
 from .jwalk import walk
-from .errors import HomeyError, fault
+from .errors import AuthError, HomeyError, fault
+
+MAX_ZONES = 64  # a home has a few dozen; past this, rows show the zone's id
 
 
 def scan(h, visit):
     """Stream GET devices/device/ and call visit(device) for each one (each has its "id")."""
     what = "listing the Homey's devices"
-    walk(h.call("GET", "devices/device/", what=what), what, visit, 2, ("id", "name", "zone", "zoneName", "class"))
+    walk(h.call("GET", "devices/device/", what=what), what, visit, 2, ("id", "name", "zone", "class"))
 
 
 def find(h, name):
@@ -17,16 +19,38 @@ def find(h, name):
     return hits
 
 
+def zone_names(h):
+    """{zone id: name}, read once per listing: API v3 devices name their zone by id only.
+    A key without the zone scope gets {} (the rows then show zone ids)."""
+    names = {}
+
+    def visit(z):
+        if len(names) < MAX_ZONES:
+            names[z["id"]] = z.get("name")
+
+    what = "listing the Homey's zones"
+    try:
+        walk(h.call("GET", "zones/zone/", what=what), what, visit, 2, ("id", "name"))
+    except AuthError as e:
+        if e.status != 403:
+            raise
+        from . import log
+
+        log.info("this key may not read zones (homey.zone.readonly): devices() shows zone ids")
+    return names
+
+
 def listing(h, match=None):
     out = []
     if match is not None:
         match = str(match).lower()
+    zones = zone_names(h)
 
     def visit(d):
         name = d.get("name")
         if match is None or match in str(name).lower():
-            zone = d.get("zoneName") or d.get("zone")
-            row = (d["id"], name, zone, d.get("class"))
+            zone = d.get("zone")
+            row = (d["id"], name, zones.get(zone) or zone, d.get("class"))
             out.append(row)
 
     try:

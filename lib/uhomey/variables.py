@@ -47,7 +47,8 @@ def set_variable(h, name, value):
     }.get(kind, True)
     if not ok:
         raise fault(Rejected, 71, name, kind, value)  # variable %r is a %s; %r does not fit
-    body = '{"variable":{"value":%s}}' % json.dumps(value)
+    # The body IS the variable: a real Homey answers a {"variable": {...}} wrapper 200 and changes nothing
+    body = '{"value":%s}' % json.dumps(value)
     try:
         r = h.call("PUT", "logic/variable/%s" % vid, body, what="setting variable %r" % name)
     except NotFound:
