@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test sim bench clean
+.PHONY: demo test sim bench conformance clean
 
 $(STAMP): requirements.txt
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,20 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+
+# Athom's own client (homey-api, pinned in tools/conformance/package-lock.json) against the
+# simulator; needs node and npm, so it is not part of `make test`. Nothing leaves 127.0.0.1.
+CONFORMANCE := build/conformance
+HOMEY_API := $(CONFORMANCE)/node_modules/homey-api/package.json
+
+$(HOMEY_API): tools/conformance/package.json tools/conformance/package-lock.json
+	mkdir -p $(CONFORMANCE)
+	cp tools/conformance/package.json tools/conformance/package-lock.json $(CONFORMANCE)/
+	npm ci --prefix $(CONFORMANCE) --ignore-scripts --no-audit --no-fund
+	touch $@
+
+conformance: $(STAMP) $(HOMEY_API)
+	$(BIN)/python tools/conformance/run.py --prefix $(CONFORMANCE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

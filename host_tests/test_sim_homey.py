@@ -118,6 +118,9 @@ def test_device_shapes(hs):
     st, zones, _ = call("GET", "zones/zone/")
     assert st == 200 and zones[byname["Kitchen light"]["zone"]]["name"] == "Kitchen"
     assert zones[byname["Hallway socket"]["zone"]]["name"] == "Hallway"
+    kitchen = byname["Kitchen light"]["zone"]
+    assert call("GET", "zones/zone/" + kitchen)[1] == zones[kitchen]
+    assert call("GET", "zones/zone/nope")[0] == 404
 
 
 @pytest.mark.parametrize("cap,value,ok", [

@@ -37,6 +37,7 @@ class HomeyApi:
         route("PUT", "devices/device/(?P<dev>[^/]+)/capability/(?P<cap>[^/]+)", self.cap_put,
               "device.control")
         route("GET", "zones/zone/?", self.zones, "zone.read")
+        route("GET", "zones/zone/(?P<zid>[^/]+)", self.zone, "zone.read")
         route("GET", "flow/flow/?", lambda h, q: self.flow_list(h, "flow"), "flow.read")
         route("GET", "flow/advancedflow/?", lambda h, q: self.flow_list(h, "advancedflow"), "flow.read")
         route("GET", "flow/(?P<kind>flow|advancedflow)/(?P<fid>[^/]+)", self.flow_get, "flow.read")
@@ -157,6 +158,12 @@ class HomeyApi:
     def zones(self, homey, req):
         with self.sim.lock:
             return json_response(homey.zones)
+
+    def zone(self, homey, req, zid):
+        """One zone: homey-api's Device#getZone() asks for it."""
+        with self.sim.lock:
+            z = homey.zones.get(zid)
+            return json_response(z) if z else json_error(404, "not_found", "Zone not found: %s" % zid)
 
     # ---- flows and variables ---------------------------------------------------------
 
