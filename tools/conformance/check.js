@@ -14,7 +14,7 @@ const { validateList } = require('./schema');
 const CFG = JSON.parse(process.env.UHOMEY_CONFORMANCE || '{}');
 const API_DIR = process.env.HOMEY_API_DIR;
 guard.install(API_DIR); // before homey-api makes its first call
-const { AthomCloudAPI, HomeyAPI } = require(API_DIR);
+const { AthomCloudAPI, HomeyAPI, Util } = require(API_DIR);
 const SPEC = require(`${API_DIR}/assets/specifications/HomeyAPIV3Local.json`);
 
 const CHECK_TIMEOUT_MS = 15000;
@@ -23,6 +23,7 @@ const RPC_TIMEOUT_MS = 10000;
 const STRATEGIES = ['localSecure', 'local', 'cloud'];
 // fields API v3 devices no longer carry (homey-api's v2 layer deletes them)
 const V2_ONLY_DEVICE_FIELDS = ['zoneName', 'driverUri'];
+const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 
 // ---- questions to run.py about the simulator's state ----------------------------------------
 const waiting = [];
@@ -160,6 +161,12 @@ async function homeyChecks(homey, how) {
     const dim = await homey.devices.getCapabilityValue({ deviceId: lamp.id, capabilityId: 'dim' });
     expect(diffs, 'dim by capability GET', dim, await sim('value', { device: lamp.id, cap: 'dim' }));
     expect(diffs, 'dim in capabilitiesObj', lamp.capabilitiesObj.dim.value, dim);
+    try {
+      await homey.devices.getCapabilityValue({ deviceId: NO_SUCH_ID, capabilityId: 'dim' });
+      diffs.push('an unknown device answered');
+    } catch (err) {
+      expect(diffs, 'unknown device: status, error', [err.statusCode, err.message.length > 0], [404, true]);
+    }
     return diffs;
   });
   await check(`${how}: capability set`, async () => {
@@ -230,6 +237,21 @@ async function cloudChecks() {
   let homeyEntry;
   let homey;
   const steps = [
+    ["cloud: getLoginUrl's consent URL is one the accounts site serves", async () => {
+      // homey-api builds it on its own base URL; here that base is the accounts site
+      const accounts = new AthomCloudAPI({
+        clientId: CFG.client_id, clientSecret: CFG.client_secret, redirectUrl: CFG.redirect_uri,
+        baseUrl: CFG.accounts_url,
+      });
+      const url = new URL(accounts.getLoginUrl());
+      url.searchParams.set('user_token', await sim('user_jwt'));
+      const res = await Util.fetch(url.toString());
+      const page = await res.text();
+      const diffs = [];
+      expect(diffs, 'status', res.status, 200);
+      if (!page.includes(`resource.homey.${CFG.homey_id}`)) diffs.push("the page does not offer the account's Homey");
+      return diffs;
+    }],
     ['cloud: authorization code exchange', async () => {
       const mark = await sim('mark');
       const token = await cloud.authenticateWithAuthorizationCode({ code: await sim('code') });

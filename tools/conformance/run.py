@@ -65,6 +65,9 @@ class Rpc:
     def op_code(self):
         return probe.code_for(self.sim)
 
+    def op_user_jwt(self):
+        return probe.user_jwt(self.sim)
+
     def op_value(self, device, cap):
         return self.h.value(device, cap)
 
