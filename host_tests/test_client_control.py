@@ -420,6 +420,20 @@ def test_devices_lists_id_name_zone_class(make_sim, tmp_path, interp):
     assert b.sent[0] == ["GET zones/zone/", "GET " + DEV]
 
 
+def test_devices_reads_a_bounded_number_of_zone_names(sim, tmp_path, interp):
+    """Past 64 zones (uhomey.devlist.MAX_ZONES) a row shows its zone's id: the zone list stays small."""
+    h = sim.homey()
+    with sim.lock:
+        for i in range(70):
+            zid = "00000000-0000-4000-8000-%012d" % i
+            h.zones[zid] = {"id": zid, "name": "Room %d" % i, "parent": None, "icon": "default", "active": False}
+    near = h.add_device("Near lamp", zone="00000000-0000-4000-8000-%012d" % 0)
+    far = h.add_device("Far lamp", zone=zid)
+    b = boot(sim, interp, config(sim, tmp_path), [["devices", "lamp"]])
+    zones = {row[0]: row[2] for row in b.value(0)}
+    assert zones == {near: "Room 0", far: zid}
+
+
 def test_devices_shows_zone_ids_to_a_key_that_may_not_read_zones(sim, tmp_path, interp):
     h = sim.homey()
     key = h.create_api_key("ro", scopes=["homey.device.readonly"])
