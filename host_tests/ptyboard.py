@@ -19,12 +19,13 @@ PUMP_WAIT_S = 0.2
 
 
 class PtyBoard:
-    def __init__(self, root):
+    def __init__(self, root, binary=None):
+        """binary: another MicroPython build (e.g. one with uhomey frozen in); default the pinned one."""
         self.root = str(root)
         os.makedirs(self.root, exist_ok=True)
         self.mp_master, mp_slave = pty.openpty()
         tty.setraw(mp_slave)
-        self.proc = subprocess.Popen([micropython_binary()], stdin=mp_slave, stdout=mp_slave, stderr=mp_slave,
+        self.proc = subprocess.Popen([binary or micropython_binary()], stdin=mp_slave, stdout=mp_slave, stderr=mp_slave,
                                      close_fds=True)
         os.close(mp_slave)
         self.link_master, self.link_slave = pty.openpty()

@@ -191,3 +191,20 @@ def test_dry_run_without_a_board_prints_the_plan_for_an_empty_board(sim, tmp_pat
     assert "dry run: nothing was written" in p.stdout
     assert (tmp_path / "host" / "tokens.json").exists()  # a dry run moves nothing
     assert sim.password not in p.stdout + p.stderr
+
+
+def test_a_package_frozen_into_the_firmware_gets_only_its_data_files(tmp_path):
+    target = {"march": None, "source": False, "frozen": {"uhomey"}}
+    items = deploy.package_items("lib/uhomey", "lib/uhomey", target, str(tmp_path))
+    assert [i.path for i in items] == ["lib/uhomey/messages.txt"]
+
+
+def test_the_probe_reads_the_boards_micropython_and_finds_nothing_of_ours_frozen(board):
+    link = board.connect()
+    try:
+        info = link.probe()
+        frozen = link.frozen(["uhomey", "gestures", "wallbutton", "asyncio"])
+    finally:
+        link.close()
+    assert info["mpy"] & 0xFF == 6 and info["version"][0] == 1
+    assert frozen == {"asyncio"}  # the pinned unix build freezes asyncio, and none of uhomey's packages

@@ -18,6 +18,24 @@ i=sys.implementation
 print(repr((getattr(i,'_mpy',None),tuple(i.version[:3]),sys.platform,getattr(i,'_machine',''))))
 """
 
+# Which of the given packages are frozen into the firmware: imported with only '.frozen' on the
+# path (a copy in /lib, maybe loaded by boot.py, must not answer for it).
+_FROZEN = """import sys
+p=sys.path[:]
+sys.path[:]=['.frozen']
+for n in %r:
+ m=sys.modules.pop(n,None)
+ try:
+  __import__(n)
+  print(n)
+ except ImportError:
+  pass
+ sys.modules.pop(n,None)
+ if m:
+  sys.modules[n]=m
+sys.path[:]=p
+"""
+
 # Lists every file under the given folders and the given single files, each with its
 # SHA-256 (or '?' on a build without hashlib): one round trip however many files.
 _LIST = """import os
@@ -89,6 +107,10 @@ class Board:
         """{"mpy": int or None, "version": (1, 24, 1), "platform": "esp32", "machine": str}."""
         mpy, version, platform, machine = ast.literal_eval(self.run(_PROBE).strip())
         return {"mpy": mpy, "version": version, "platform": platform, "machine": machine}
+
+    def frozen(self, packages):
+        """The names among `packages` that are frozen into the board's firmware."""
+        return set(self.run(_FROZEN % (list(packages),)).split())
 
     def files(self, folders, singles):
         """({path: sha256 hex or "?"}, {folders that exist}) for every file under `folders` and

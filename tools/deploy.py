@@ -85,10 +85,12 @@ def target_of(info):
 
 def package_items(src, dst, target, build):
     """Items for every file under ROOT/src, walked (no fixed module list): .py compiled to
-    .mpy for the target (or kept as source), data files (messages.txt) as they are."""
+    .mpy for the target (or kept as source), data files (messages.txt) as they are. A
+    package frozen into the board's firmware gets its data files only."""
     items = []
     top = os.path.join(ROOT, src)
     pkg = os.path.basename(dst)
+    frozen = pkg in target["frozen"]
     for here, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
         for name in sorted(files):
@@ -96,6 +98,8 @@ def package_items(src, dst, target, build):
                 continue
             path = os.path.join(here, name)
             rel = os.path.relpath(path, top).replace(os.sep, "/")
+            if frozen and name.endswith(".py"):
+                continue
             if not name.endswith(".py") or target["source"]:
                 with open(path, "rb") as f:
                     items.append(Item("%s/%s" % (dst, rel), f.read(), "%s/%s" % (src, rel)))
@@ -250,6 +254,10 @@ def deploy(config_path, board=None, dry_run=False, source=False, out=print, tty=
             config_path, len(problems.errors), "\n  ".join(problems.errors)))
     info = board.probe() if board is not None else None
     target = target_of(info)
+    names = [os.path.basename(dst) for _src, dst in PACKAGES]
+    target["frozen"] = board.frozen(names) if board is not None else set()
+    for name in sorted(target["frozen"]):
+        out("%s is frozen into this board's firmware: only its data files are copied" % name)
     if source:
         target["source"] = True
         target["note"] += " (source requested with --source)"
