@@ -4,7 +4,7 @@
 # (an ESP32's neopixel, ntptime, asyncio...), so this file can be the FROZEN_MANIFEST
 # on its own; a manifest that includes the port's itself passes port_manifest=None.
 # Relative paths are relative to this file. messages.txt (uhomey's error texts) is data,
-# not code: deploy --frozen puts it where the frozen modules look (docs/freezing.md).
+# not code: tools/deploy.py sees what is frozen and copies just that to /lib/uhomey/.
 import os
 
 options.defaults(port_manifest="$(PORT_DIR)/boards/manifest.py")

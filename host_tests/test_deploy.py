@@ -113,33 +113,6 @@ def test_the_deployed_board_runs_uhomey_from_mpy(sim, tmp_path, board, mpy):
     assert os.path.exists(os.path.join(root, "tokens.json"))
 
 
-def test_a_firmware_config_lands_the_firmware_found_by_walking_the_folders(sim, tmp_path, board, monkeypatch):
-    """With a `board` in the config: gestures, wallbutton (as /lib/wallbutton), boot.py, main.py
-    and the board file, from whatever the folders hold (here a stand-in tree)."""
-    tree = tmp_path / "repo"
-    shutil.copytree(ROOT / "lib" / "uhomey", tree / "lib" / "uhomey")
-    for rel, text in (("lib/gestures/__init__.py", "from .button import Button\n"),
-                      ("lib/gestures/button.py", "class Button:\n    pass\n"),
-                      ("firmware/wallbutton/__init__.py", ""), ("firmware/wallbutton/app.py", "X = 1\n"),
-                      ("firmware/wallbutton/README.md", "not shipped\n"),
-                      ("firmware/main.py", "print('main')\n"), ("firmware/boot.py", "print('boot')\n"),
-                      ("boards/test-board.json", '{"platform": "esp32", "buttons": [{"pin": 39}]}')):
-        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tree / rel).write_text(text)
-    monkeypatch.setattr(deploy, "ROOT", str(tree))
-    monkeypatch.setattr(configcheck, "BOARDS", str(tree / "boards"))
-    cfg = sim_config(sim, tmp_path, with_tokens=False, board="test-board",
-                     wifi={"networks": [{"ssid": "Home", "password": "x"}]},
-                     buttons=[{"click": {"do": "toggle", "device": "Kitchen light"}}])
-    run(cfg, board)
-    files = board.files()
-    assert {"lib/gestures/__init__.mpy", "lib/gestures/button.mpy", "lib/wallbutton/__init__.mpy",
-            "lib/wallbutton/app.mpy", "main.py", "boot.py", "board.json"} <= set(files)
-    assert "lib/wallbutton/README.md" not in files
-    assert files["main.py"] == b"print('main')\n"  # the entry points stay source: the board runs main.py
-    assert json.loads(files["board.json"])["platform"] == "esp32"
-
-
 class Untouchable:
     """A board that fails the test if deploy touches it."""
 
@@ -147,22 +120,91 @@ class Untouchable:
         raise AssertionError("deploy touched the board (%s) before the config passed" % name)
 
 
+APP_CFG = """from uhomey import ConfigError
+
+
+def button(raw, where):
+    for g, a in raw.items():
+        if a.get("do") not in ("toggle", "flow"):
+            raise ConfigError("config: %s.%s.do is %r: use toggle or flow" % (where, g, a.get("do")))
+
+
+def check(cfg):
+    for i, b in enumerate(cfg.get("buttons") or []):
+        button(b, "buttons[%d]" % i)
+    if cfg.get("log", "info") != "info":
+        raise ConfigError("config: log must be info")
+"""
+
+
+@pytest.fixture
+def firmware_tree(tmp_path, monkeypatch):
+    """A stand-in repo with the firmware's folders (gestures, wallbutton with a cfg.py shaped
+    like the app's: button(raw, where) and check(cfg) raising ConfigError), and a board file."""
+    tree = tmp_path / "repo"
+    shutil.copytree(ROOT / "lib" / "uhomey", tree / "lib" / "uhomey")
+    for rel, text in (("lib/gestures/__init__.py", "from .button import Button\n"),
+                      ("lib/gestures/button.py", "class Button:\n    pass\n"),
+                      ("firmware/wallbutton/__init__.py", ""), ("firmware/wallbutton/app.py", "X = 1\n"),
+                      ("firmware/wallbutton/cfg.py", APP_CFG),
+                      ("firmware/wallbutton/README.md", "not shipped\n"),
+                      ("firmware/main.py", "print('main')\n"), ("firmware/boot.py", "print('boot')\n"),
+                      ("boards/test-board.json", '{"platform": "esp32", "buttons": [{"pin": 39}]}')):
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tree / rel).write_text(text)
+    monkeypatch.setattr(deploy, "ROOT", str(tree))
+    monkeypatch.setattr(configcheck, "BOARDS", str(tree / "boards"))
+    monkeypatch.setattr(configcheck, "FIRMWARE", str(tree / "firmware"))
+    for name in ("wallbutton", "wallbutton.cfg"):  # the stand-in's, not one imported before
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    yield tree
+    for name in ("wallbutton", "wallbutton.cfg"):
+        sys.modules.pop(name, None)
+    sys.path[:] = [p for p in sys.path if p != str(tree / "firmware")]
+
+
+WIFI = {"networks": [{"ssid": "Home", "password": "x"}]}
+
+
+def test_a_firmware_config_lands_the_firmware_found_by_walking_the_folders(sim, tmp_path, board, firmware_tree):
+    """With a `board` in the config: gestures, wallbutton (as /lib/wallbutton), boot.py, main.py
+    and the board file, from whatever the folders hold."""
+    cfg = sim_config(sim, tmp_path, with_tokens=False, board="test-board", wifi=WIFI,
+                     buttons=[{"click": {"do": "toggle", "device": "Kitchen light"}}])
+    run(cfg, board)
+    files = board.files()
+    assert {"lib/gestures/__init__.mpy", "lib/gestures/button.mpy", "lib/wallbutton/__init__.mpy",
+            "lib/wallbutton/app.mpy", "lib/wallbutton/cfg.mpy", "main.py", "boot.py", "board.json"} <= set(files)
+    assert "lib/wallbutton/README.md" not in files
+    assert files["main.py"] == b"print('main')\n"  # the entry points stay source: the board runs main.py
+    assert json.loads(files["board.json"])["platform"] == "esp32"
+
+
+def test_every_broken_button_is_named_by_the_apps_own_check(sim, tmp_path, firmware_tree):
+    cfg = sim_config(sim, tmp_path, board="test-board", wifi=WIFI, log="loud",
+                     buttons=[{"click": {"do": "togle"}}, {"hold": {"do": "dimm"}}])
+    with pytest.raises(deploy.DeployError) as e:
+        deploy.deploy(str(cfg), Untouchable(), out=lambda s: None)
+    msg = str(e.value)
+    assert "buttons[0].click.do is 'togle': use toggle or flow" in msg
+    assert "buttons[1].hold.do is 'dimm'" in msg
+    assert "buttons: 2 entries but boards/test-board.json has 1 button(s)" in msg
+
+
 def test_a_bad_config_names_every_problem_and_never_touches_the_board(tmp_path):
     cfg = tmp_path / "config.json"
     cfg.write_text(json.dumps({
         "athom": {"client_id": "c"},
         "board": "no-such-board",
-        "wifi": {"networks": [{"password": "x"}]},
-        "buttons": [{"click": {"do": "togle", "device": "Kitchen light"}, "hold": {"do": "dim"}}],
+        "wifi": {"networks": [{"password": "x"}], "timeout_s": 0},
         "tls": {"ca": "missing.der"},
     }))
     with pytest.raises(deploy.DeployError) as e:
         deploy.deploy(str(cfg), Untouchable(), out=lambda s: None)
     msg = str(e.value)
     assert "the board was not touched" in msg
-    for where in ("athom.client_secret is missing", "board: no board file boards/no-such-board.json",
-                  "wifi.networks[0].ssid: missing", "buttons[0].click.do: 'togle' is not an action",
-                  "buttons[0].hold.device: missing"):
+    for where in ("athom.client_secret is missing: create an app", "board: no board file boards/no-such-board.json",
+                  "wifi.networks[0].ssid: missing", "wifi.timeout_s: must be a number of seconds, at least 1"):
         assert where in msg
 
 
