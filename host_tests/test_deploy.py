@@ -191,6 +191,18 @@ def test_every_broken_button_is_named_by_the_apps_own_check(sim, tmp_path, firmw
     assert "buttons: 2 entries but boards/test-board.json has 1 button(s)" in msg
 
 
+def test_an_esp32_config_without_a_ca_is_stopped_before_it_fails_on_the_board(sim, tmp_path, firmware_tree):
+    cfg = sim_config(sim, tmp_path, board="test-board", wifi=WIFI, tls={},
+                     buttons=[{"click": {"do": "toggle", "device": "Kitchen light"}}])
+    with pytest.raises(deploy.DeployError) as e:
+        deploy.deploy(str(cfg), Untouchable(), out=lambda s: None)
+    assert "tls.ca: empty, so the board trusts no certificate" in str(e.value)
+    apikey = sim_config(sim, tmp_path, board="test-board", wifi=WIFI, tls={}, athom={},
+                        homey={"url": sim.homey(0).local_url, "api_key": "k"},
+                        buttons=[{"click": {"do": "toggle", "device": "Kitchen light"}}])
+    deploy.deploy(str(apikey), None, dry_run=True, out=lambda s: None)  # plain HTTP to a Homey Pro: no CA needed
+
+
 def test_a_bad_config_names_every_problem_and_never_touches_the_board(tmp_path):
     cfg = tmp_path / "config.json"
     cfg.write_text(json.dumps({

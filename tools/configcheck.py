@@ -89,6 +89,10 @@ def check(raw, base_dir, p):
                 p.error(name, "must be an object", "write it as {...} or leave it out")
             else:
                 fn(raw[name], p)
+    if _board_platform(board) == "esp32" and _no_trust(raw):
+        p.error("tls.ca", "empty, so the board trusts no certificate and every HTTPS call fails (Athom is "
+                "called at least once a day for a new Homey session)", "add the root CA certificates of "
+                "api.athom.com and accounts.athom.com (README: TLS on the board)")
     if not raw.get("wifi") and _board_platform(board) == "esp32":
         p.error("wifi", "missing: an ESP32 needs a network", 'add "wifi": {"networks": [{"ssid": "...", '
                 '"password": "..."}]}')
@@ -110,6 +114,16 @@ def _uhomey(raw, base_dir, p):
                     "relative to the config file")
     if not cfg["tls"]["verify"]:
         p.warn("tls.verify", "false: certificates are not checked")
+
+
+def _no_trust(raw):
+    """True when the config calls HTTPS hosts but gives no CA: CPython would use the system's
+    certificates, MicroPython has none."""
+    tls = raw.get("tls") if isinstance(raw.get("tls"), dict) else {}
+    if tls.get("ca") or tls.get("verify") is False:
+        return False
+    homey = raw.get("homey") if isinstance(raw.get("homey"), dict) else {}
+    return not homey.get("api_key") or str(homey.get("url", "")).startswith("https:")
 
 
 def _app(raw, p):
