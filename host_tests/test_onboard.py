@@ -15,6 +15,15 @@ import onboard
 import uhomey
 
 
+@pytest.fixture(autouse=True)
+def current_uhomey(monkeypatch):
+    """The uhomey in sys.modules now: both.call() re-imports it for each CPython run, and
+    onboard must catch the error classes the code it calls raises."""
+    import importlib
+
+    monkeypatch.setattr(onboard, "uhomey", importlib.import_module("uhomey"))
+
+
 class Scripted:
     """Answers in order; records every question (so a test sees what was asked, and how)."""
 
