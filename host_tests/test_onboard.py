@@ -11,6 +11,7 @@ import both
 
 from ptyboard import PtyBoard
 
+import deploy
 import onboard
 import uhomey
 
@@ -174,8 +175,16 @@ def test_login_hands_the_config_to_deploy_and_the_tokens_move_to_the_board(sim, 
     try:
         link = board.connect()
         rc, out = onboard_run(["login", "--config", str(cfg)], Scripted(secrets=[sim.password]), board=link)
+        again = []
+        link = board.connect()
+        try:
+            deploy.deploy(str(cfg), link, out=again.append)
+        finally:
+            link.close()
     finally:
         board.close()
+    assert "0 to copy" in "\n".join(again)
+    assert "WARNING" not in "\n".join(again)  # the board's own token store counts as a login
     assert rc == 0
     files = board.files()
     assert json.loads(files["tokens.json"])["refresh_token"] in sim.refresh_tokens

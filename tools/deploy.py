@@ -197,8 +197,9 @@ class Plan:
 
 
 def read_board(board, items, owned):
-    singles = [i.path for i in items if "/" not in i.path or not any(i.path.startswith(o + "/") for o in owned)]
-    return board.files(owned, singles)
+    """What the board holds under `owned` and of the single files planned, plus its token store."""
+    singles = [i.path for i in items if not any(i.path.startswith(o + "/") for o in owned)]
+    return board.files(owned, singles + [TOKENS] * (TOKENS not in singles))
 
 
 # ---- doing it ------------------------------------------------------------------------------------
