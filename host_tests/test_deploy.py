@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from conftest import ROOT
+from mpyrun import micropython_binary
 from ptyboard import PtyBoard
 
 import configcheck
@@ -262,3 +263,19 @@ def test_the_probe_reads_the_boards_micropython_and_finds_nothing_of_ours_frozen
         link.close()
     assert info["mpy"] & 0xFF == 6 and info["version"][0] == 1
     assert frozen == {"asyncio"}  # the pinned unix build freezes asyncio, and none of uhomey's packages
+
+
+@pytest.mark.skipif(not (ROOT / "firmware" / "wallbutton" / "app.py").exists() or
+                    not (ROOT / "boards" / "unix.json").exists(), reason="the firmware is not in this checkout")
+def test_the_deployed_firmware_runs_from_the_board_and_toggles_a_light(sim, tmp_path, board):
+    """The real firmware, deployed with the unix board file, started as a board starts it
+    (/main.py, modules from /lib): one click on button 0 toggles the light."""
+    cfg = sim_config(sim, tmp_path, with_tokens=False, board="unix",
+                     buttons=[{"click": {"do": "toggle", "device": "Kitchen light"}}])
+    run(cfg, board)
+    root = tmp_path / "board"
+    p = subprocess.run([micropython_binary(), "main.py"], cwd=str(root), input="100 0 1\n200 0 0\n",
+                       capture_output=True, text=True, timeout=60, env={"MICROPYPATH": ".frozen:lib"})
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    kitchen = sim.homey(0).device_by_name("Kitchen light")["id"]
+    assert sim.homey(0).value(kitchen, "onoff") is True

@@ -127,7 +127,7 @@ def config_items(config_path, raw):
         ext = ".pem" if ca.lower().endswith(".pem") else ".der"
         name = "ca%s%s" % (i + 1 if i else "", ext)
         with open(host, "rb") as f:
-            items.append(Item(name, f.read(), os.path.relpath(host)))
+            items.append(Item(name, f.read(), shown(host)))
         names.append(name)
     if cas:
         tls["ca"] = names[0] if len(names) == 1 else names
@@ -139,14 +139,20 @@ def config_items(config_path, raw):
         athom.pop("otp", None)  # a 2FA code is dead 30 s after it was typed
     if os.path.isfile(tokens):
         with open(tokens, "rb") as f:
-            items.append(Item(TOKENS, f.read(), os.path.relpath(tokens), moved_from=tokens))
+            items.append(Item(TOKENS, f.read(), shown(tokens), moved_from=tokens))
     board = cfg.get("board")
     if board is not None:
         with open(configcheck.board_path(board), "rb") as f:
             items.append(Item("board.json", f.read(), "boards/%s.json" % board))
     text = json.dumps(cfg, indent=1, ensure_ascii=False) + "\n"
-    items.append(Item(CONFIG, text.encode("utf-8"), "%s (paths for the board)" % os.path.relpath(config_path)))
+    items.append(Item(CONFIG, text.encode("utf-8"), "%s (paths for the board)" % shown(os.path.abspath(config_path))))
     return items
+
+
+def shown(path):
+    """A host path as the plan prints it: relative when it is under the current folder."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
 
 
 def host_path(base, name):
@@ -231,7 +237,7 @@ def apply(board, plan, out, tty=False):
         if i.moved_from:
             os.remove(i.moved_from)
             out("  %s is on the board now; the host copy %s is deleted (a refresh token serves one device)"
-                % (TOKENS, os.path.relpath(i.moved_from)))
+                % (TOKENS, shown(i.moved_from)))
 
 
 def warn_no_login(raw, items, on_board, out):
