@@ -99,6 +99,11 @@ def test_a_changed_config_or_board_file_is_the_only_one_copied_and_stale_modules
     assert board.writes == ["config.json"]
     assert json.loads((root / "config.json").read_text())["timeout"] == 7
 
+    plan, out = run(cfg, board, source=True)  # from .mpy to source: every .mpy is removed
+    assert "copying source (source requested with --source)" in out
+    assert sorted(p for p in board.files() if p.startswith("lib/")) == sorted(
+        ["lib/uhomey/" + n for n in UHOMEY] + ["lib/uhomey/messages.txt"])
+
 
 def test_the_deployed_board_runs_uhomey_from_mpy(sim, tmp_path, board, mpy):
     """What landed is a working install: the unix port imports the .mpy files from the board's
@@ -227,6 +232,7 @@ def test_a_board_with_an_older_mpy_version_is_told_what_to_flash():
         deploy.target_of(old)
     assert "MicroPython 1.18.0, which loads .mpy version 5, too old" in str(e.value)
     assert "Flash MicroPython 1.22 or later" in str(e.value) and "--source" in str(e.value)
+    assert deploy.target_of(old, source=True)["source"]  # what the message offers works
     esp = deploy.target_of({"mpy": 6 | ((3 | 10 << 2) << 8), "version": (1, 24, 1), "platform": "esp32",
                             "machine": "ESP32"})
     assert esp["march"] == "xtensawin" and not esp["source"]

