@@ -204,3 +204,13 @@ def test_h_homeys_lists_the_account_on_both_interpreters(make_sim, tmp_path, int
     got = res["results"][0]["ok"]
     assert [row[:2] for row in got] == [[sim.homey(i).id, sim.homey(i).name] for i in (0, 1)]
     assert all(row[2] == "local" for row in got)
+
+
+def test_a_failed_login_leaves_the_previous_token_store_alone(sim, tmp_path, capsys):
+    cfg = user_config(sim, tmp_path)
+    (tmp_path / "tokens.json").write_text('{"refresh_token": "earlier"}')
+    rc, _ = onboard_run(["login", "--config", str(cfg), "--no-deploy"], Scripted(secrets=["wrong password"]))
+    assert rc == 1
+    assert "Athom refused the email or password" in capsys.readouterr().err
+    assert json.loads((tmp_path / "tokens.json").read_text()) == {"refresh_token": "earlier"}
+    assert sorted(os.listdir(tmp_path)) == ["config.json", "sim0", "tokens.json"]

@@ -144,16 +144,14 @@ def login(args, prompt, out, board=None):
     raw = read_config(args.config)
     base = os.path.dirname(os.path.abspath(args.config))
     store = token_path(raw, base)
-    h = athom_login(raw, base, store, prompt, out)
-    hid = pick_homey(h, raw, prompt, out)
-    if hid != h.auth.homey_id:
-        # the Athom tokens are the account's: uhomey keeps them and finds the other Homey
-        raw.setdefault("homey", {})["id"] = hid
-        h.close()
-        h = uhomey.connect(absolute(raw, base, store))
-    name = dict((x[0], x[1]) for x in h.homeys()).get(hid, "?")
-    count = len(h.devices())
-    h.close()
+    fresh = store + ".new"  # the login's own file until it succeeds: a failed one leaves the old store
+    try:
+        hid, name, count = login_session(raw, base, fresh, prompt, out)
+    except BaseException:
+        if os.path.exists(fresh):
+            os.remove(fresh)
+        raise
+    os.replace(fresh, store)
     raw.setdefault("homey", {})["id"] = hid
     athom = raw.get("athom")
     if isinstance(athom, dict):
@@ -163,6 +161,22 @@ def login(args, prompt, out, board=None):
     out("logged in: Homey %s (%s), %d devices" % (name, hid, count))
     out("wrote %s (no password in it) and the token store %s" % (args.config, os.path.relpath(store)))
     hand_to_deploy(args, out, board)
+
+
+def login_session(raw, base, store, prompt, out):
+    """The login into `store` and the Homey chosen: (homey id, its name, device count)."""
+    h = athom_login(raw, base, store, prompt, out)
+    hid = pick_homey(h, raw, prompt, out)
+    if hid != h.auth.homey_id:
+        # the Athom tokens are the account's: uhomey keeps them and finds the other Homey
+        raw.setdefault("homey", {})["id"] = hid
+        h.close()
+        h = uhomey.connect(absolute(raw, base, store))
+    try:
+        name = dict((x[0], x[1]) for x in h.homeys()).get(hid, "?")
+        return hid, name, len(h.devices())
+    finally:
+        h.close()
 
 
 def hand_to_deploy(args, out, board):
