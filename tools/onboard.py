@@ -26,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 sys.path.insert(0, HERE)
 
+import deploy  # noqa: E402
 import uhomey  # noqa: E402
 
 HOST_TOKENS = "host-tokens.json"
@@ -159,7 +160,7 @@ def login(args, prompt, out, board=None):
         athom.pop("otp", None)
     write_config(args.config, raw)
     out("logged in: Homey %s (%s), %d devices" % (name, hid, count))
-    out("wrote %s (no password in it) and the token store %s" % (args.config, os.path.relpath(store)))
+    out("wrote %s (no password in it) and the token store %s" % (deploy.shown(args.config), deploy.shown(store)))
     hand_to_deploy(args, out, board)
 
 
@@ -183,8 +184,6 @@ def hand_to_deploy(args, out, board):
     if args.no_deploy:
         out("next: .venv/bin/python tools/deploy.py --config %s [--port PORT]" % args.config)
         return
-    import deploy
-
     argv = ["--config", args.config] + (["--port", args.port] if args.port else [])
     if deploy.main(argv, board=board):
         raise OnboardError("the config is written but the deploy failed (above); once the board is "
