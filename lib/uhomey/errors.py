@@ -9,16 +9,21 @@ def why(n, *args):
     path = __file__
     n = max(path.rfind("/"), path.rfind("\\")) + 1
     path = path[:n] + "messages.txt"
+    # frozen into a firmware image, __file__ is "uhomey/errors.py" and the texts are in /lib
+    text = _text(path, head, args) or _text("/lib/" + path, head, args)
+    return text or "uhomey error %s%r (its text is in uhomey/messages.txt)" % (head, args)
+
+
+def _text(path, head, args):
     try:
         with open(path) as f:
             for line in f:
                 if line.startswith(head):
-                    n = len(head)
-                    line = line[n:].rstrip()
+                    line = line[len(head):].rstrip()
                     return line % args if args else line
-    except (OSError, TypeError, ValueError):  # no messages.txt on this board (or a bad format)
+    except (OSError, TypeError, ValueError):  # no such file on this board (or a bad format)
         pass
-    return "uhomey error %s%r (its text is in uhomey/messages.txt)" % (head, args)
+    return None
 
 
 def fault(cls, n, *args):
