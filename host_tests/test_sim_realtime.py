@@ -134,6 +134,10 @@ def event(ws, timeout=3):
     return json.loads(m[len("42/api,"):])
 
 
+def test_accept_key_is_rfc_6455s():
+    assert accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="  # RFC 6455, 1.3
+
+
 @pytest.fixture
 def lamp(sim):
     key = sim.homey().create_api_key()

@@ -7,7 +7,7 @@ import json
 
 from uhomey.realtime import AUTH, DOWN, UP, Realtime
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B85"
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 DEV = "d1"
 
 
@@ -183,6 +183,12 @@ def test_handshake_401_waits_for_a_new_token():
             break
     else:
         raise AssertionError("no UP after a new token")
+
+
+def test_accept_key_is_rfc_6455s():
+    from uhomey.realtime import _accept_for
+
+    assert _accept_for(b"dGhlIHNhbXBsZSBub25jZQ==") == b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="  # RFC 6455, 1.3
 
 
 def test_backoff_doubles_to_five_seconds_and_jitters():

@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 
-WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B85"
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MAX_FRAME = 1 << 20       # a client frame bigger than this is a protocol error
 READ_SIZE = 65536
 API_NS = "/api"
