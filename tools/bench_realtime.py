@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Benchmark uhomey.realtime against the in-process simulator. Prints tables, asserts nothing.
 
-  1. latency: a capability changed through the simulator's HTTP API (a PUT from
+  1. latency: (the Homey refusing connects for the first 0.5 s) a capability changed through the simulator's HTTP API (a PUT from
      here) until the client's on_change runs, on CPython and on the MicroPython
      unix port (source and .mpy); the PUT's own round trip is the baseline in the
      same run, and a change made by the simulator's switch (no HTTP) shows the
-     socket alone;
+     socket alone; and the longest single poll() call of each run;
   2. heap: what the open, subscribed link holds after a collection, and the
      smallest -X heapsize at which `import + connect + subscribe + an event + a
      ~65 KB update` passes from .mpy, against the smallest for the import alone.
@@ -44,6 +44,11 @@ WAIT_S = 15           # for the client to subscribe
 DEVICE = """
 import gc, json, time
 from uhomey.compat import sleep_ms, ticks_diff, ticks_ms
+try:
+    from time import ticks_us
+except ImportError:
+    def ticks_us():
+        return time.perf_counter_ns() // 1000
 P = json.loads(%(params)r)
 gc.collect()
 base = gc.mem_alloc() if hasattr(gc, "mem_alloc") else 0
@@ -55,14 +60,18 @@ rt = Realtime(P["url"], P["token"], P["homey"], ctx=None,
               on_change=lambda d, c, v, own: seen.append([v, time.time_ns()]))
 rt.watch(P["dev"], ("onoff", "dim"))
 heap = None
+longest = 0
 start = ticks_ms()
 while len(seen) < P["n"] and ticks_diff(ticks_ms(), start) < P["ms"]:
-    if rt.poll() == UP and heap is None:
+    t = ticks_us()
+    st = rt.poll()
+    longest = max(longest, ticks_diff(ticks_us(), t))
+    if st == UP and heap is None:
         gc.collect()
         heap = [loaded - base, gc.mem_alloc() - loaded] if hasattr(gc, "mem_alloc") else None
     sleep_ms(1)
 rt.close()
-print(%(mark)r + json.dumps({"seen": seen, "heap": heap}))
+print(%(mark)r + json.dumps({"seen": seen, "heap": heap, "longest_us": longest}))
 """
 
 IMPORT_ONLY = "import uhomey.realtime\nprint(%r)" % MARK
@@ -110,9 +119,13 @@ def result(thread, out):
 
 
 def latency(sim, dev, kind, n, mpy_dir):
-    """-> ([PUT round trips ms], [PUT start -> client ms], [switch -> client ms], heap)."""
+    """-> ([PUT round trips ms], [PUT start -> client ms], [switch -> client ms], heap, longest
+    poll() in ms). The Homey is unreachable for the first half second: connects are refused."""
     key = sim.homey().create_api_key()
+    sim.set_unreachable(0, "local")
     thread, out = in_thread(lambda: run_device(kind, device_code(sim, dev, 2 * n, 60000), mpy_dir))
+    time.sleep(0.5)
+    sim.set_unreachable(0, "local", False)
     if not subscribed(sim, dev, thread):
         return result(thread, out)  # raises with the device's output
     sent, trips = [], []
@@ -136,7 +149,7 @@ def latency(sim, dev, kind, n, mpy_dir):
     got = [(v, t) for v, t in res["seen"]]
     put_ms = [(t - t0) / 1e6 for (v0, t0), (v, t) in zip(sent[:n], got[:n])]
     switch_ms = [(t - t0) / 1e6 for (v0, t0), (v, t) in zip(sent[n:], got[n:])]
-    return trips, put_ms, switch_ms, res["heap"]
+    return trips, put_ms, switch_ms, res["heap"], res["longest_us"] / 1000
 
 
 def heap_probe(sim, dev, mpy_dir):
@@ -173,17 +186,20 @@ def main(argv=None):
         mpy_dir = os.path.join(wd, "mpy")
         sizes = mpybuild.build(mpy_dir)
         dev = sim.homey().device_by_name("Kitchen light")["id"]
-        rows, heaps = [], {}
+        rows, heaps, polls = [], {}, []
         for kind, label in (("cpython", "CPython (source)"), ("mpy", "MicroPython (source)"),
                             ("mpy-mpy", "MicroPython (.mpy)")):
-            trips, put_ms, switch_ms, heap = latency(sim, dev, kind, n, mpy_dir)
+            trips, put_ms, switch_ms, heap, longest = latency(sim, dev, kind, n, mpy_dir)
             heaps[label] = heap
+            polls.append([label, "%.1f" % longest])
             for what, v in (("PUT round trip (baseline)", trips), ("PUT start -> client state", put_ms),
                             ("switch -> client state", switch_ms)):
                 rows.append([label, what, len(v), "%.1f" % pct(v, 50), "%.1f" % pct(v, 90), "%.1f" % max(v)])
         print("1. Latency, ms (loopback, plain HTTP, %d changes each, %d ms apart; target < 50 ms)"
               % (n, GAP_S * 1000))
         table(["client", "what", "n", "median", "p90", "max"], rows)
+        print("\n   The longest poll() call in each run (refused connects, retries, setup, events), ms")
+        table(["client", "longest poll()"], polls)
 
         print("\n2. Heap (MicroPython unix port, 64-bit: about twice an ESP32's figures)")
         table(["after gc.collect", "module loaded", "+ open, subscribed link"],

@@ -116,7 +116,7 @@ def live(step=7, **kw):
     """A Realtime with the scripted Homey behind it, polled until UP."""
     home = FakeHomey(step, **kw)
     changes = []
-    rt = Realtime("http://homey.local:8080", "tok", "hid", opener=lambda h, p, t, c: home,
+    rt = Realtime("http://homey.local:8080", "tok", "hid", opener=lambda h, p: (home, False),
                   on_change=lambda d, c, v, o: changes.append((d, c, v, o)))
     rt.watch(DEV, ("onoff", "dim", "mode"))
     said = []
@@ -195,7 +195,7 @@ def test_backoff_doubles_to_five_seconds_and_jitters():
     now = [0]
     tries = []
 
-    def opener(h, p, t, c):
+    def opener(h, p):
         tries.append(now[0])
         raise OSError(111)
 

@@ -16,8 +16,9 @@
 #     DOWN -> log it (rt.why says why); rt.value() is None until UP: use fresh_ms
 #   toggle: v = rt.value(device_id, cap) -> trusted while the link is up; after the
 #           PUT, rt.own(transactionId) marks the echo of our own write as ours.
-# Connecting (TCP + TLS handshake, <= CONNECT_MS) is the one step that blocks: it
-# runs inside poll() only when a retry is due, never on the press path.
+# The TCP connect runs non-blocking too (a Homey that is gone costs a press nothing);
+# only a TLS handshake blocks (<= CONNECT_MS, once the Homey answered), so a button
+# on the LAN is best served by the Homey's plain http:// local URL.
 import json
 
 from .compat import MICROPYTHON, ticks_add, ticks_diff, ticks_ms
@@ -25,7 +26,7 @@ from .compat import MICROPYTHON, ticks_add, ticks_diff, ticks_ms
 UP, DOWN, AUTH = 1, 2, 3       # what poll() reports, once per change
 BACKOFF_MS = 1000              # first retry after 1 s +-50 %, doubling...
 BACKOFF_MAX_MS = 5000          # ...up to 5 s (homey-api's own backoff)
-CONNECT_MS = 3000              # TCP connect + TLS handshake
+CONNECT_MS = 3000              # TCP connect, and the TLS handshake
 SETUP_MS = 10000               # from connect until every subscribe is acknowledged
 SEND_MS = 2000                 # a frame that cannot leave in this long: the link is dead
 READS = 8                      # reads of len(buf) per poll(): bounded work per call
@@ -34,7 +35,7 @@ DEPTH = 12                     # JSON nesting followed
 MAX_MESSAGE = 1 << 20          # a bigger message is a broken server
 _AGAIN = (11, 2, 3)            # EAGAIN; CPython's SSL want-read / want-write
 _LONG = "\0long"               # a value longer than TOKEN: known to have changed, not to what
-_IDLE, _HEAD, _OPEN, _HAND, _NSP, _SUBS, _LIVE, _DENIED, _OFF = range(9)
+_IDLE, _DIAL, _HEAD, _OPEN, _HAND, _NSP, _SUBS, _LIVE, _DENIED, _OFF = range(10)
 
 
 def _rand():
@@ -43,23 +44,39 @@ def _rand():
     return os.urandom(1)[0] / 256
 
 
-def open_tcp(host, port, timeout_ms, ctx):
-    """The default opener: a TCP (TLS with ctx) socket, Nagle off, blocking with a timeout."""
+def open_tcp(host, port):
+    """The default opener: (a non-blocking TCP socket with its connect under way, True)."""
     import socket
 
     ai = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
     s = socket.socket(ai[0], socket.SOCK_STREAM)
     try:
-        s.settimeout(timeout_ms / 1000)
         try:  # an event must not wait ~40 ms for Nagle (IPPROTO_TCP, TCP_NODELAY)
             s.setsockopt(6, 1, 1)
         except OSError:
             pass
-        s.connect(ai[-1])
-        return ctx.wrap_socket(s, server_hostname=host) if ctx else s
+        s.setblocking(False)
+        try:
+            s.connect(ai[-1])
+        except OSError as e:
+            if e.args[0] not in (115, 119, 11):  # EINPROGRESS (Linux, lwIP), EAGAIN
+                raise
+        return s, True
     except Exception:
         s.close()
         raise
+
+
+def _connected(sock):
+    """True once a non-blocking connect is done; OSError when it failed."""
+    import select
+
+    p = select.poll()
+    p.register(sock, select.POLLOUT)
+    ev = p.poll(0)
+    if ev and ev[0][1] & (select.POLLERR | select.POLLHUP):
+        raise OSError("cannot reach the Homey")
+    return bool(ev)
 
 
 def _accept_for(key):
@@ -73,6 +90,8 @@ def _accept_for(key):
 class Realtime:
     def __init__(self, url, token, homey_id, ctx=None, on_change=None, clock=ticks_ms, opener=open_tcp,
                  rand=_rand):
+        """opener(host, port) -> (socket, dialing): dialing True while a non-blocking connect
+        is under way; ctx: a TLS client context for https URLs (wrapped here)."""
         scheme, _, rest = url.partition("://")
         self.hostport = rest.split("/")[0]
         host, _, port = self.hostport.rpartition(":")
@@ -131,6 +150,14 @@ class Realtime:
         """Read what has arrived, answer it, keep the pings on time; -> UP, DOWN, AUTH or None."""
         if self.phase == _IDLE and ticks_diff(self.clock(), self.due) >= 0:
             self._connect()
+        elif self.phase == _DIAL:
+            try:
+                if _connected(self.sock):
+                    self._upgrade()
+                elif ticks_diff(self.clock(), self.started) > CONNECT_MS:
+                    raise OSError("the Homey does not answer")
+            except (OSError, ValueError) as e:  # ValueError: a certificate MicroPython refused
+                self._drop(e)
         elif self.sock is not None:
             try:
                 for _ in range(READS):
@@ -152,24 +179,34 @@ class Realtime:
     # ---- the link's life -------------------------------------------------------------
 
     def _connect(self):
-        import binascii
-        import os
-
         self.started = self.clock()
         self.need, self.hlen, self.tl, self.lines, self.op = 2, 0, 0, 0, 0
         self.ping_at = self.pong_due = None
         self.acks, self.pending = 0, 0
         try:
-            self.sock = self.opener(self.host, self.port, CONNECT_MS, self.ctx)
-            key = binascii.b2a_base64(os.urandom(16)).strip()
-            self.accept = _accept_for(key)
-            self._raw(b"GET /socket.io/?EIO=3&transport=websocket HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
-                      b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                      % (self.hostport.encode(), key))
-            self.sock.setblocking(False)
-            self.phase = _HEAD
+            self.sock, dialing = self.opener(self.host, self.port)
+            self.phase = _DIAL
+            if not dialing:
+                self._upgrade()
         except (OSError, ValueError) as e:  # ValueError: a certificate MicroPython refused
             self._drop(e)
+
+    def _upgrade(self):
+        """TLS (blocking, bounded) when asked for, then the websocket upgrade request."""
+        import binascii
+        import os
+
+        if self.ctx:
+            self.sock.setblocking(True)
+            self.sock.settimeout(CONNECT_MS / 1000)
+            self.sock = self.ctx.wrap_socket(self.sock, server_hostname=self.host)
+            self.sock.setblocking(False)
+        key = binascii.b2a_base64(os.urandom(16)).strip()
+        self.accept = _accept_for(key)
+        self._raw(b"GET /socket.io/?EIO=3&transport=websocket HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
+                  b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                  % (self.hostport.encode(), key))
+        self.phase = _HEAD
 
     def _drop(self, why):
         self._close_sock()
