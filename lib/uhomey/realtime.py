@@ -21,7 +21,7 @@
 # on the LAN is best served by the Homey's plain http:// local URL.
 import json
 
-from .compat import MICROPYTHON, ticks_add, ticks_diff, ticks_ms
+from .compat import MICROPYTHON, sleep_ms, ticks_add, ticks_diff, ticks_ms
 
 UP, DOWN, AUTH = 1, 2, 3       # what poll() reports, once per change
 BACKOFF_MS = 1000              # first retry after 1 s +-50 %, doubling...
@@ -269,6 +269,8 @@ class Realtime:
                 mv = mv[n:]
             elif ticks_diff(ticks_ms(), start) > SEND_MS:
                 raise OSError("the socket takes no more data")
+            else:
+                sleep_ms(1)  # the send buffer is full: our frames are small, it drains at once
 
     def _text(self, text, opcode=1):
         """One frame, masked as every client frame must be."""
