@@ -165,7 +165,8 @@ def test_long_frames_escapes_and_a_close():
 
 
 def test_broken_servers_drop_the_link():
-    for bad in (frame("3", mask=True), frame("42/api," + "[" * 40 + "]" * 40), frame("x" * 200, opcode=9)):
+    for bad in (frame("3", mask=True), frame("42/api," + "[" * 40 + "]" * 40), frame("x" * 200, opcode=9),
+                frame('42/api,["a"]]]'), frame('42/api,["homey:device:d1","capability",{"value":tru}]')):
         rt, home, changes, said = live(64)
         home.push(bad)
         assert DOWN in [rt.poll() for _ in range(20)], bad[:20]
@@ -211,3 +212,24 @@ def test_backoff_doubles_to_five_seconds_and_jitters():
             now[0] += 50
         assert tries == want, (r, tries)
         assert said == [DOWN]   # said once, not on every failed try
+
+
+def test_seeds_events_and_unwatch():
+    rt, home, changes, said = live()
+    on = '42/api,["homey:device:d1","capability",{"capabilityId":"onoff","value":true,"transactionId":"t1"}]'
+    rt.seed(DEV, "onoff", False)                  # read after UP
+    assert rt.value(DEV, "onoff") is False
+    rt.own("t1")
+    home.push(frame(on))
+    for _ in range(10):
+        rt.poll()
+    rt.seed(DEV, "onoff", False)                  # a read older than the event: the event wins
+    assert rt.value(DEV, "onoff") is True and changes == [(DEV, "onoff", True, True)]
+    rt.unwatch(DEV)
+    assert client_frames(home.sent)[-1] == (1, b'42/api,["unsubscribe","homey:device:d1"]')
+    home.push(frame(on))
+    for _ in range(10):
+        rt.poll()
+    assert rt.value(DEV, "onoff") is None and len(changes) == 1
+    rt.close()
+    assert home.closed and rt.poll() is None and rt.value(DEV, "onoff", "gone") == "gone"

@@ -171,7 +171,7 @@ class Realtime:
                         break
                 if self.sock is not None:
                     self._timers(self.clock())
-            except (OSError, ValueError) as e:  # ValueError: broken JSON or UTF-8 on the wire
+            except (OSError, ValueError, IndexError) as e:  # broken frames, JSON or UTF-8 on the wire
                 self._drop(e)
         news, self.news = self.news, None
         return news
@@ -515,7 +515,7 @@ class Realtime:
 
     def _apply(self, dev, cap, v, tid):
         caps = self.watched.get(dev, ())
-        if dev not in self.watched or (caps is not None and cap not in caps):
+        if dev not in self.watched or not cap or (caps is not None and cap not in caps):
             return
         own = tid in self.mine
         if own:
