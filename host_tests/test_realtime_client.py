@@ -13,7 +13,7 @@ import pytest
 from both import INTERPS, call, ok
 from homeysim import probe
 
-PING_MS = 300
+PING_MS = 500
 
 
 def wait(pred, timeout=10.0):

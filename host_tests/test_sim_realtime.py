@@ -228,7 +228,7 @@ def test_pings_answered_and_silent_client_dropped(sim, lamp):
         assert ws.expect("3") == "3"
     t = time.monotonic()
     assert ws.closed_within(2)
-    assert 0.25 < time.monotonic() - t < 1.0
+    assert 0.25 < time.monotonic() - t < 3.0   # closed after interval + timeout (0.4 s), not at once
 
 
 def test_fragments_and_control_frames(sim, lamp):
