@@ -93,6 +93,8 @@ class Realtime:
         """opener(host, port) -> (socket, dialing): dialing True while a non-blocking connect
         is under way; ctx: a TLS client context for https URLs (wrapped here)."""
         scheme, _, rest = url.partition("://")
+        if scheme == "https" and ctx is None:
+            raise ValueError("an https Homey URL needs a TLS context (ctx)")
         self.hostport = rest.split("/")[0]
         host, _, port = self.hostport.rpartition(":")
         self.host, self.port = (host, int(port)) if host else (self.hostport, 443 if scheme == "https" else 80)
