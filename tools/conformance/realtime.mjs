@@ -89,8 +89,21 @@ async function check(name, fn) {
   }
 }
 
+// make conformance's loopback-only guard (guard.js beside this file), when it is there
+function installGuard(require) {
+  try {
+    const guard = require('./guard.js');
+    guard.install(API_DIR);
+    return guard;
+  } catch (err) {
+    if (err.code === 'MODULE_NOT_FOUND' && /guard\.js/.test(err.message)) return null;
+    throw err;
+  }
+}
+
 async function main() {
   const require = createRequire(import.meta.url);
+  const guard = installGuard(require);
   const { HomeyAPI } = require(API_DIR);
   const { child, homey, sim } = await startSimulator();
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(homey.url)) throw new Error(`not a loopback URL: ${homey.url}`);
@@ -161,6 +174,11 @@ async function main() {
     });
 
     client.destroy();
+    if (guard) {
+      await check('nothing but 127.0.0.1 was contacted (guard.js)', async () => {
+        if (guard.refused.length) throw new Error(`refused: ${guard.refused.join('; ')}`);
+      });
+    }
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.stdin.end();
