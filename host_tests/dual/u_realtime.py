@@ -233,3 +233,14 @@ def test_seeds_events_and_unwatch():
     assert rt.value(DEV, "onoff") is None and len(changes) == 1
     rt.close()
     assert home.closed and rt.poll() is None and rt.value(DEV, "onoff", "gone") == "gone"
+
+
+def test_a_dead_socket_under_watch_is_a_drop_not_an_error():
+    rt, home, changes, said = live()
+
+    def dead(data):
+        raise OSError(32)
+
+    home.write = home.send = dead
+    rt.watch("d2", ("onoff",))
+    assert rt.poll() == DOWN and home.closed and "32" in rt.why

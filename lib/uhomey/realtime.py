@@ -115,15 +115,21 @@ class Realtime:
 
     def watch(self, device_id, caps=None):
         self.watched[device_id] = caps
-        if self.phase == _LIVE:
-            self._subscribe(device_id)
+        self._while_live(self._subscribe, device_id)
 
     def unwatch(self, device_id):
         self.watched.pop(device_id, None)
         for k in [k for k in self.values if k[0] == device_id]:
             del self.values[k]
+        self._while_live(self._text, '42/api,["unsubscribe","homey:device:%s"]' % device_id)
+
+    def _while_live(self, send, arg):
+        """A packet that only makes sense on a live link; a dead one is dropped here, not raised."""
         if self.phase == _LIVE:
-            self._text('42/api,["unsubscribe","homey:device:%s"]' % device_id)
+            try:
+                send(arg)
+            except OSError as e:
+                self._drop(e)
 
     def value(self, device_id, cap, default=None):
         """The value the Homey last pushed (or seeded after UP); default while the link is down."""
