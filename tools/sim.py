@@ -31,6 +31,8 @@ def main(argv=None):
     ap.add_argument("--consent-variant", type=int, choices=(0, 1, 2), default=0)
     ap.add_argument("--remember-consent", action="store_true")
     ap.add_argument("--jwt-homey-key", choices=("homey", "homeyId", "homeys"), default="homey")
+    ap.add_argument("--ping", type=int, default=None, metavar="MS",
+                    help="the realtime socket's pingInterval and pingTimeout (default 25000 and 5000)")
     ap.add_argument("--print-and-exit", action="store_true",
                     help="start, print, stop: for scripts and tests")
     args = ap.parse_args(argv)
@@ -38,6 +40,8 @@ def main(argv=None):
     sim = Simulator(workdir=args.workdir, homeys=args.homeys, devices=args.devices, otp=args.otp,
                     consent_variant=args.consent_variant, remember_consent=args.remember_consent,
                     jwt_homey_key=args.jwt_homey_key)
+    if args.ping:
+        sim.realtime.ping_interval = sim.realtime.ping_timeout = args.ping
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     signal.signal(signal.SIGINT, lambda *a: stop.set())

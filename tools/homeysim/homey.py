@@ -6,6 +6,7 @@ since connection threads read and write the same dicts.
 import random
 
 from . import home
+from .realtime import capability_event
 from .tokens import hex_id, homey_session_token, uuid4
 
 SESSION_LIFETIME = 24 * 3600
@@ -67,12 +68,21 @@ class Homey:
         with self._sim.lock:
             return self.devices[device_id]["values"][cap]
 
-    def set_value(self, device_id, cap, value):
-        """Change a value as if the device reported it (no type checks)."""
+    def set_value(self, device_id, cap, value, event=True):
+        """Change a value as if the device reported it (no type checks). The realtime
+        socket tells its subscribers with a `capability` event unless event=False."""
         with self._sim.lock:
             d = self.devices[device_id]
             d["values"][cap] = value
-            d["updated"][cap] = self._sim.now()
+            d["updated"][cap] = now = self._sim.now()
+        if event:
+            self.publish(device_id, "capability", capability_event(cap, value, None, now))
+
+    def publish(self, device_id, event, data=None):
+        """Send a realtime event about a device; data None: the whole device (`update`)."""
+        if data is None:
+            data = self.device(device_id)
+        return self._sim.realtime.publish(self, "homey:device:" + device_id, event, data)
 
     def add_device(self, name, cls="light", caps=("onoff", "dim"), zone=None):
         for c in caps:
@@ -85,12 +95,15 @@ class Homey:
             return d["id"]
 
     def rename_device(self, device_id, name):
+        """Rename; realtime subscribers get an `update` event carrying the whole device."""
         with self._sim.lock:
             self.devices[device_id]["name"] = name
+        self.publish(device_id, "update")
 
     def delete_device(self, device_id):
         with self._sim.lock:
             del self.devices[device_id]
+        self.publish(device_id, "delete", {"id": device_id})
 
     # ---- flows and variables ------------------------------------------------------
 

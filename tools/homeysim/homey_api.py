@@ -1,8 +1,8 @@
 """The Homey's HTTP API (role "homey"): login, ping and the managers uhomey uses."""
 import re
-import uuid
 
 from . import home
+from .realtime import capability_event
 from .wire import Response, json_error, json_response
 
 API = "/api/manager/"
@@ -152,8 +152,12 @@ class HomeyApi:
             now = self.sim.now()
             d["values"][cap] = body["value"]
             d["updated"][cap] = now
-        return json_response({"transactionId": str(uuid.uuid4()),
-                              "transactionTime": int(now * 1000)})
+        # homey-api names its writes (body transactionId) to know their realtime echo
+        tid = body.get("transactionId")
+        event = capability_event(cap, body["value"], tid if isinstance(tid, str) and tid else None, now)
+        homey.publish(dev, "capability", event)
+        return json_response({"transactionId": event["transactionId"],
+                              "transactionTime": event["transactionTime"]})
 
     def zones(self, homey, req):
         with self.sim.lock:

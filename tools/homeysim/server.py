@@ -14,6 +14,7 @@ import time
 import traceback
 
 from . import faults as faultmod
+from .realtime import is_upgrade
 from .wire import (MAX_HEAD, HttpError, Reader, Request, json_error, parse_head, read_body,
                    send_response, std_headers)
 
@@ -274,6 +275,15 @@ class Server:
                 self.requests.append(req)
 
         fault = self.faults.take(lst, req)
+        if fault is None and lst.homey is not None and is_upgrade(req):
+            # the realtime socket: refused with an error, or served to its end
+            refused = self.app.refuse_upgrade(lst, req)
+            log(101 if refused is None else refused.status)
+            if refused is not None:
+                self._send(sock, refused, False)
+            else:
+                self.app.realtime.serve(sock, reader, self.app.homeys[lst.homey], req, self.stop_event)
+            return "close"
         if fault is None:
             resp = respond()
             log(resp.status)

@@ -18,8 +18,10 @@ from .cloud import Cloud, Webhooks
 from .faults import Fault
 from .homey import Homey
 from .homey_api import HomeyApi
+from .realtime import Realtime, upgrade_error
 from .server import Listener, Server
 from .tokens import JwtSigner, hex_id
+from .wire import json_error
 
 DEFAULT_PASSWORD = "p@ss+w&rd=100% ü"
 DEFAULT_CLIENT_SECRET = "sim-secret-5f2b9c61e0d84a7f+/="
@@ -84,6 +86,7 @@ class Simulator:
         self._cloud = Cloud(self)
         self._webhooks = Webhooks(self)
         self._homey_api = HomeyApi(self)
+        self.realtime = Realtime(self)
         self._server = None
         self._listeners = {}
         self._stopped = False
@@ -137,6 +140,13 @@ class Simulator:
         if listener.role == "api":
             return self._cloud.handle(listener, req)
         return self._webhooks.handle(listener, req)
+
+    def refuse_upgrade(self, listener, req):
+        """-> None when a Homey listener takes this websocket upgrade, else the error answer."""
+        why = upgrade_error(req)
+        if why is None and listener.impostor:
+            why = "This Homey does not know this session"
+        return None if why is None else json_error(400, "bad_request", why)
 
     # ---- addresses -----------------------------------------------------------------
 
