@@ -39,6 +39,8 @@ $(HOMEY_API): tools/conformance/package.json tools/conformance/package-lock.json
 
 conformance: $(STAMP) $(HOMEY_API)
 	$(BIN)/python tools/conformance/run.py --prefix $(CONFORMANCE)
+	HOMEY_API_DIR=$(abspath $(CONFORMANCE))/node_modules/homey-api node tools/conformance/realtime.mjs
+	$(BIN)/python tools/conformance/realtime_client.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

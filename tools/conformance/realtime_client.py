@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """uhomey.realtime against a real Socket.IO 2.5 server (socketio_homey.js), on CPython
 and on the MicroPython unix port. Prints PASS/FAIL lines; exit 1 on a failure, 2 when it
-cannot run. Needs node and `npm install --prefix build/conformance socket.io@2.5.0`.
+cannot run. Needs node and the packages `make conformance` installs (socket.io 2.5.0 is pinned beside homey-api).
 
 The simulator's realtime socket is checked against Athom's client (realtime.mjs); this
 checks our client against the reference server, so neither side rests on one reading.
