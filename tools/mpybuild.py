@@ -33,3 +33,48 @@ def build(out_dir, source=False):
                        timeout=60)
         sizes["mpy_bytes"] += os.path.getsize(out)
     return sizes
+
+
+def frozen_port(out_dir, micropy_dir=None):
+    """The MicroPython unix port with lib/uhomey frozen into it (lib/manifest.py), built from
+    the source tree at `micropy_dir` (default: env MICROPY_DIR) into out_dir, and rebuilt only
+    when lib/ or the tree's path changes. Returns (binary, None), or (None, why there is none)."""
+    micropy_dir = micropy_dir or os.environ.get("MICROPY_DIR")
+    if not micropy_dir:
+        return None, "no MicroPython source tree: set MICROPY_DIR to one (with lib/mbedtls) for a frozen column"
+    port = os.path.join(micropy_dir, "ports", "unix")
+    if not os.path.isfile(os.path.join(port, "Makefile")):
+        return None, "MICROPY_DIR=%s has no ports/unix/Makefile" % micropy_dir
+    out_dir = os.path.abspath(out_dir)
+    binary = os.path.join(out_dir, "micropython")
+    stamp = os.path.join(out_dir, "uhomey.stamp")
+    want = _lib_digest(micropy_dir)
+    if os.path.exists(binary) and os.path.exists(stamp):
+        with open(stamp) as f:
+            if f.read() == want:
+                return binary, None
+    cmd = ["make", "-C", port, "-j%d" % (os.cpu_count() or 1), "BUILD=" + out_dir, "MICROPY_PY_BTREE=0",
+           "MICROPY_PY_FFI=0", "FROZEN_MANIFEST=" + os.path.join(ROOT, "lib", "manifest.py")]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    if p.returncode != 0 or not os.path.exists(binary):
+        tail = (p.stdout + p.stderr).strip().splitlines()[-6:]
+        return None, "building the frozen unix port failed:\n    " + "\n    ".join(tail)
+    with open(stamp, "w") as f:
+        f.write(want)
+    return binary, None
+
+
+def _lib_digest(micropy_dir):
+    """What a frozen build depends on here: every file of lib/ and the tree it is built from."""
+    import hashlib
+
+    h = hashlib.sha256(os.path.abspath(micropy_dir).encode())
+    lib = os.path.join(ROOT, "lib")
+    for base, dirs, files in os.walk(lib):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(base, name)
+            h.update(os.path.relpath(path, lib).encode() + b"\0")
+            with open(path, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
