@@ -1,25 +1,36 @@
-# Error texts come from messages.txt beside the modules (CPython and MicroPython).
-from uhomey import errors
-from uhomey.errors import AuthError, HomeyError, NotFound, fault, why
+# Error texts come from messages.py, loaded only while an error is worded (CPython and MicroPython).
+import sys
+
+from uhomey.errors import AuthError, HomeyError, NotFound, text
 
 
-def test_why_reads_and_fills_a_message():
-    assert "athom.email" in why(52)
-    assert why(55, "Hall lamp").startswith('no device named "Hall lamp" on the Homey')
+def test_text_fills_a_message():
+    assert "athom.email" in text("no_login_in_config")
+    assert text("no_device", "Hall lamp").startswith('no device named "Hall lamp" on the Homey')
 
 
-def test_fault_builds_the_error():
-    e = fault(NotFound, 55, "Hall lamp")
+def test_of_builds_the_error():
+    e = NotFound.of("no_device", "Hall lamp")
     assert isinstance(e, NotFound) and isinstance(e, HomeyError) and "Hall lamp" in str(e)
-    e = AuthError(why(52), 401)
+    e = AuthError(text("no_login_in_config"), 401)
     assert e.status == 401 and "athom.password" in str(e)
 
 
-def test_without_the_catalog_the_number_and_values_remain():
-    path = errors.__file__
-    errors.__file__ = "/nonexistent-uhomey/uhomey/errors.py"
+def test_the_texts_are_dropped_after_use():
+    text("no_device", "Hall lamp")
+    assert "uhomey.messages" not in sys.modules
+
+
+def test_without_the_table_the_key_and_values_remain():
+    from uhomey import errors
+
+    def missing(*args, **kw):
+        raise ImportError("no module named 'uhomey.messages'")
+
+    real = errors.run_and_unload
+    errors.run_and_unload = missing  # as if messages.py was not copied to the board
     try:
-        text = why(55, "Hall lamp")
+        msg = text("no_device", "Hall lamp")
     finally:
-        errors.__file__ = path
-    assert "55" in text and "Hall lamp" in text and "messages.txt" in text, text
+        errors.run_and_unload = real
+    assert "no_device" in msg and "Hall lamp" in msg and "messages.py" in msg, msg

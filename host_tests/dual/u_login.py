@@ -1,5 +1,5 @@
 # Consent-page parsing, JWT reading and the Homey choice (CPython and MicroPython).
-from uhomey import consent, jwt, oauth
+from uhomey import consent, jwt
 from uhomey.errors import AuthError, ProtocolError
 from uhomey.form import b64url_decode
 
@@ -55,7 +55,7 @@ def test_parse_attrs():
 
 
 def test_consent_tags_across_reads_and_overlong_tags():
-    size = len(consent._buf)
+    size = consent.MAX_TAG
     long_tag = b"<input name=x value='" + b"y" * (size + 50) + b"'>"
     page = b"<p>" + long_tag + b"<input name=_csrf value=c1><INPUT/ name=resource value=resource.homey.z>"
     for step in (1, 5, 100, size, 5000):
@@ -119,12 +119,12 @@ def test_choose_homey():
 
 def test_code_from_location():
     r = FakeResp(headers=[("Location", "http://localhost/?code=c%2F1&state=&lang=en")])
-    assert oauth.code_from(r, {}) == "c/1" and r.closed
+    assert consent.code_from(r, {}) == "c/1" and r.closed
     for loc, cls in ((None, ProtocolError), ("http://localhost/?state=x", ProtocolError),
                      ("http://localhost/?error=access_denied", AuthError)):
         r = FakeResp(headers=[("location", loc)] if loc else [])
         try:
-            oauth.code_from(r, {})
+            consent.code_from(r, {})
         except cls:
             pass
         else:

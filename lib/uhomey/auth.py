@@ -1,12 +1,11 @@
-# Who the Homey calls are made as, and where they go, with Athom's cloud:
-# Athom tokens -> delegation -> Homey session, each renewed only when the
-# layer above it is refused (see cloud.py), never in a loop. (A Homey Pro's
-# local API key is apikey.py: no Athom call, ever.)
-# The cloud and discovery code is imported only when a renewal is due and
-# unloaded afterwards: a boot with a stored session never compiles it.
-from .compat import collect, unload
-
-PHASE_MODULES = "cloud tokens grant discover login oauth jwt consent form config tlsctx jwalk jbytes"
+# Who the Homey calls are made as, and where they go. Two kinds, one per boot:
+# - Cloud: Athom tokens -> delegation -> Homey session, each renewed only when
+#   the layer above it is refused, never in a loop. The work is in athom.py,
+#   loaded only when a renewal or discovery is due; the password login in
+#   login.py, loaded apart and dropped after (see login()).
+# - ApiKey: a Homey Pro's local API key: no Athom call, ever.
+from .compat import run_and_unload
+from .errors import AuthError, text
 
 
 class Cloud:
@@ -33,51 +32,62 @@ class Cloud:
         return self.cfg["homey"]["id"] or self.store.get("homey_id") or None
 
     def base(self):
+        """The Homey's URL: the config's, the stored one, or found by a discovery."""
         url = self.cfg["homey"]["url"] or self.store.get("homey_url")
         if url:
             return url
-        return phase("discover", "discover", self)
+        from . import athom
+
+        return athom.discover(self)
 
     def bearer(self):
         return self.store.get("homey_session") or self.renew()
 
     def renew(self):
         """A new Homey session (delegation, and a refresh or login when those are due)."""
-        if self.athom["api_url"][:6] == "https:":
-            self.http.context()  # its ~3 KB block first, before compiling the login fragments the heap
-        if not self.store.get("refresh_token"):  # a password login, before any of the cloud layer loads
-            compile_login()
-            phase("login", "login", self)
-        return phase("cloud", "renew", self)
+        from . import athom
+
+        if not self.store.get("refresh_token"):
+            self.login()  # before the access token is asked for: there is none to refresh
+        return athom.renew(self)
+
+    def login(self):
+        """The password login (login.py). Apart and dropped after: it runs once in a device's
+        life, and its code would otherwise hold RAM for good."""
+        if self.athom["api_url"].startswith("https:"):
+            self.http.context()  # the TLS context's blocks first, while the heap is still whole
+        run_and_unload("login", "login", self)
 
     def rediscover(self):
         """The Homey's address stopped answering: look it up again (at most once a minute)."""
         if self.cfg["homey"]["url"]:
             return False
-        return phase("discover", "again", self)
+        from . import athom
+
+        return athom.rediscover(self)
 
 
-def phase(mod, fn, a):
-    """uhomey.<mod>.<fn>(a), a step of a renewal or discovery, compiled from a shallow stack
-    after a full collection; its modules are unloaded afterwards, even when it fails."""
-    collect()
-    m = __import__("uhomey." + mod, None, None, (fn,))
-    try:
-        return getattr(m, fn)(a)
-    finally:
-        m = None
-        unload(PHASE_MODULES)
+class ApiKey:
+    mode = "apikey"
 
+    def __init__(self, cfg, store, http, clock=None):
+        self.cfg = cfg
+        self.store = store
+        self.http = http
+        self.url = cfg["homey"]["url"]
 
-def compile_login():
-    """A password login is due: compile its modules now, while the heap holds no answers,
-    cookies or tokens yet (compiling costs far more heap than running), each after the ones
-    it imports, so that no compile runs nested inside another. grant.py waits for the end of
-    the consent step. No reference outlives this call, so unloading them frees them."""
-    import sys
+    @property
+    def homey_id(self):
+        return self.cfg["homey"]["id"] or self.store.get("homey_id") or None
 
-    for name in "log form consent login oauth jwt".split():
-        name = "uhomey." + name
-        if name not in sys.modules:  # connect() may have compiled them already
-            collect()
-            __import__(name)
+    def base(self):
+        return self.url
+
+    def bearer(self):
+        return self.cfg["homey"]["api_key"]
+
+    def renew(self):
+        raise AuthError(text("apikey_refused"), 401)
+
+    def rediscover(self):
+        return False

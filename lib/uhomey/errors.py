@@ -1,34 +1,55 @@
 # Every error that reaches a caller is a HomeyError. Messages say which step
 # failed and what to do; they never carry a token, password, cookie or secret.
-# Their texts are in messages.txt, read by why() only when an error is raised.
+#
+# Raise sites name their message by a short key: `raise NotFound.of("no_device",
+# name)`. The texts, and the wording of HTTP and socket failures, are in
+# messages.py, loaded only while a failure is being worded and dropped again:
+# kept loaded they would cost every boot ~6 KB of RAM (as .mpy) for nothing.
+from .compat import run_and_unload
 
 
-def why(n, *args):
-    """Message n of messages.txt (beside this module), filled in with args."""
-    head = str(n) + " "
-    path = __file__
-    n = max(path.rfind("/"), path.rfind("\\")) + 1
-    path = path[:n] + "messages.txt"
+def text(key, *args):
+    """The message `key` names, filled in with args. Without messages.py (not copied to the
+    board) or the RAM to load it, the key and the values still say what happened."""
     try:
-        with open(path) as f:
-            for line in f:
-                if line.startswith(head):
-                    n = len(head)
-                    line = line[n:].rstrip()
-                    return line % args if args else line
-    except (OSError, TypeError, ValueError):  # no messages.txt on this board (or a bad format)
-        pass
-    return "uhomey error %s%r (its text is in uhomey/messages.txt)" % (head, args)
+        return run_and_unload("messages", "text", key, args)
+    except (ImportError, MemoryError):
+        return "uhomey: %s %r (uhomey/messages.py holds the full message)" % (key, args)
 
 
-def fault(cls, n, *args):
-    """cls(message n, filled in with args): `raise fault(NotFound, 12, name)` nests one call
-    less than cls(why(...)), and every level of nesting is heap when a module compiles."""
-    return cls(why(n, *args))
+def _worded(fallback, fn, *args):
+    """messages.<fn>(*args), a worded HomeyError; `fallback` when messages.py is out of reach."""
+    try:
+        return run_and_unload("messages", fn, *args)
+    except (ImportError, MemoryError):
+        return fallback("uhomey: %s failed (uhomey/messages.py holds the full message)" % fn)
+
+
+def status_error(resp, what):
+    """The HomeyError for an error answer (its class by status); `what` names the step."""
+    return _worded(HTTPError, "status_error", resp, what)
+
+
+def network_error(e, where):
+    """The NetworkError for a socket failure during a request to `where` (never a query)."""
+    return _worded(NetworkError, "network_error", e, where)
+
+
+def connect_error(e, origin):
+    """The error for a connection (or TLS handshake) to `origin` that could not be made."""
+    return _worded(Unreachable, "connect_error", e, origin)
+
+
+def login_error(resp):
+    """The AuthError for a refused Athom password login: wrong password, 2FA needed or wrong."""
+    return _worded(AuthError, "login_error", resp)
 
 
 class HomeyError(Exception):
-    pass
+    @classmethod
+    def of(cls, key, *args):
+        """This error with the message `key` names (see messages.py), filled in with args."""
+        return cls(text(key, *args))
 
 
 class ConfigError(HomeyError):

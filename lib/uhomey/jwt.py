@@ -1,6 +1,6 @@
 # Which Homey to approve: the login JWT names the one last used (payload
 # `homey`, `homeyId` or `homeys`); config homey.id wins over it.
-from .errors import AuthError, fault
+from .errors import AuthError
 from .form import b64url_decode
 
 
@@ -35,11 +35,11 @@ def choose_homey(offered, wanted, jwt_id):
     if wanted:
         if wanted in ids:
             return wanted
-        raise fault(AuthError, 48, wanted, ", ".join(ids) or "none")  # homey.id %s is not offered on the...
+        raise AuthError.of("homey_id_not_offered", wanted, ", ".join(ids) or "none")
     if jwt_id and jwt_id in ids:
         return jwt_id
     if len(ids) == 1:
         return ids[0]
     if not ids:
-        raise fault(AuthError, 49)  # the consent page offered no Homey: does this Athom account have one?
-    raise fault(AuthError, 32, ", ".join(ids))  # this account has several Homeys (%s): set homey.id in the...
+        raise AuthError.of("consent_offers_no_homey")
+    raise AuthError.of("several_homeys", ", ".join(ids))

@@ -1,16 +1,177 @@
-# Flows and logic variables by name: their lists read from the Homey in one
-# flat pass (jwalk.py), and the name caches in the store. A lookup module:
-# unloaded after each use (lookup.lookup); flows.py and variables.py hold the
-# press path.
-from .errors import HomeyError, NotFound, fault
-from .jwalk import walk
+# Flows, logic variables and webhooks: h.trigger, h.flows, h.variable,
+# h.set_variable, h.webhook. Stays loaded once used (a button repeats them).
+# A name's id is cached in the store; finding a new one reads the list from
+# the Homey in one flat pass (jwalk.py), run through run_and_unload so the
+# walker is dropped after.
+from . import log
+from .compat import const, run_and_unload
+from .errors import HomeyError, NotFound, Rejected, status_error, text
 
-KINDS = ("flow", "advancedflow")
-_KEYS = ("id", "name", "type", "value")
-MAX_CACHED = 32
+FLOW_KINDS = ("flow", "advancedflow")
+_FIELDS = ("id", "name", "type", "value")
+_MAX_CACHED = const(32)  # names cached per kind in the store; past this the cache starts over
 
 
-def cache(h, key, name, entry):
+# ---- flows ---------------------------------------------------------------------------
+
+def trigger(h, flow):
+    if not isinstance(flow, str) or not flow:
+        raise Rejected.of("flow_not_given")
+    if h._is_uuid(flow):
+        for kind in FLOW_KINDS:
+            try:
+                _post(h, kind, flow)
+                return True
+            except NotFound:
+                if kind == FLOW_KINDS[-1]:
+                    raise NotFound(text("no_flow_id", flow), 404)
+    hit = (h.store.get("flows") or {}).get(flow)
+    if hit:
+        try:
+            _post(h, hit[0], hit[1])
+            return True
+        except NotFound:
+            log.info("flow %r was renamed or removed; looking it up again", flow)
+    kind, fid = run_and_unload("lists", "find_flow", h, flow)
+    _post(h, kind, fid)
+    return True
+
+
+def _post(h, kind, fid):
+    r = h.call("POST", "flow/%s/%s/trigger" % (kind, fid), "{}", what="starting flow %s" % fid)
+    h._ok(r)
+
+
+def flows(h):
+    out = []
+    _each_flow(h, lambda kind, fid, item: out.append((fid, item.get("name"), kind)))
+    return out
+
+
+def find_flow(h, name):
+    """(kind, id) of the flow named exactly `name`, cached."""
+    hits = []
+    _each_flow(h, lambda kind, fid, item: hits.append((kind, fid)) if item.get("name") == name else None)
+    kind, fid = _one(h, "flows", hits, "flow", name)
+    _cache(h, "flows", name, [kind, fid])
+    return kind, fid
+
+
+def _each_flow(h, visit):
+    for kind in FLOW_KINDS:
+        _each(h, "flow/%s/" % kind, "listing the Homey's %ss" % kind, lambda fid, item: visit(kind, fid, item))
+
+
+# ---- logic variables -----------------------------------------------------------------
+
+def variable(h, name):
+    return _find_var(h, name, True)[2]
+
+
+def set_variable(h, name, value):
+    import json
+
+    vid, kind, _ = _find_var(h, name, False)
+    fits = {
+        "boolean": isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "string": isinstance(value, str),
+    }.get(kind, True)
+    if not fits:
+        raise Rejected.of("variable_type", name, kind, value)
+    body = '{"variable":{"value":%s}}' % json.dumps(value)
+    what = "setting variable %r" % name
+    try:
+        r = h.call("PUT", "logic/variable/%s" % vid, body, what=what)
+    except NotFound:
+        if h._is_uuid(name):
+            raise
+        vid = run_and_unload("lists", "find_var", h, name)[0]
+        r = h.call("PUT", "logic/variable/%s" % vid, body, what=what)
+    h._ok(r)
+    return value
+
+
+def _get_var(h, vid):
+    r = h.call("GET", "logic/variable/%s" % vid, what="reading variable %s" % vid)
+    v = r.json(4096)
+    if not isinstance(v, dict):
+        raise Rejected.of("variable_not_object", vid)
+    return v
+
+
+def _find_var(h, name, need_value):
+    """(id, type, value or None). By id: one GET. By name: the cache, else a scan."""
+    if h._is_uuid(name):
+        v = _get_var(h, name)
+        return name, v.get("type"), v.get("value")
+    hit = (h.store.get("vars") or {}).get(name)
+    if hit:
+        try:
+            if not need_value:
+                return hit[0], hit[1], None
+            v = _get_var(h, hit[0])
+            if v.get("name") == name:
+                return hit[0], v.get("type"), v.get("value")
+        except NotFound:
+            pass
+        log.info("variable %r was renamed or removed; looking it up again", name)
+    return run_and_unload("lists", "find_var", h, name)
+
+
+def find_var(h, name):
+    """(id, type, value) of the logic variable named exactly `name`, cached."""
+    hits = []
+    _each(h, "logic/variable/", "listing the Homey's logic variables",
+          lambda vid, item: hits.append((item, vid)) if item.get("name") == name else None)
+    item, vid = _one(h, "vars", hits, "variable", name)
+    _cache(h, "vars", name, [vid, item.get("type")])
+    return vid, item.get("type"), item.get("value")
+
+
+# ---- webhooks ------------------------------------------------------------------------
+
+def webhook(h, event, tag=None):
+    from .form import quote
+
+    if not isinstance(event, str) or not event:
+        raise Rejected.of("webhook_no_event")
+    hid = h.auth.homey_id
+    if not hid:
+        h.call("GET", "system/ping", what="asking the Homey its id").close()
+        hid = h.auth.homey_id
+        if not hid:
+            raise HomeyError.of("webhook_no_homey_id")
+    url = "%s/%s/%s" % (h.cfg["homey"]["webhook_url"], quote(hid), quote(event))
+    if tag is not None:
+        url += "?tag=" + quote(str(tag))
+    r = h.http.request("GET", url)
+    if r.status >= 400:
+        raise status_error(r, "calling webhook %r" % event)
+    r.close()
+    return True
+
+
+# ---- lists by name -------------------------------------------------------------------
+
+def _each(h, path, what, visit):
+    """visit(id, fields) for every object of GET path ({id: object}), fields from _FIELDS."""
+    from .jwalk import walk
+
+    r = h.call("GET", path, what=what)
+    walk(r, what, lambda d: visit(d["id"], d), 2, _FIELDS)
+
+
+def _one(h, key, hits, what, name):
+    if not hits:
+        _cache(h, key, name, None)
+        raise NotFound.of("no_named", what, name)
+    if len(hits) > 1:
+        raise HomeyError.of("several_named", len(hits), what, name, ", ".join([x[1] for x in hits]))
+    return hits[0]
+
+
+def _cache(h, key, name, entry):
     """Store (or with None, drop) the cache entry of name under key ("flows" or "vars")."""
     c = dict(h.store.get(key) or {})
     if entry is None:
@@ -18,57 +179,7 @@ def cache(h, key, name, entry):
             return
         del c[name]
     else:
-        if len(c) >= MAX_CACHED:
+        if len(c) >= _MAX_CACHED:
             c = {}
         c[name] = entry
-    try:
-        h.store.update(**{key: c})
-    except HomeyError as e:
-        from . import log
-
-        log.warning("%s", e)
-
-
-def _one(h, key, hits, what, name):
-    if not hits:
-        cache(h, key, name, None)
-        raise fault(NotFound, 50, what, name)  # no %s named "%s" on the Homey (names match exactly)
-    if len(hits) > 1:
-        raise fault(HomeyError, 51, len(hits), what, name, ", ".join([x[1] for x in hits]))
-    return hits[0]
-
-
-def each(h, path, what, visit):
-    """visit(id, fields) for every object of GET path ({id: object}), fields from _KEYS."""
-    r = h.call("GET", path, what=what)
-    walk(r, what, lambda d: visit(d["id"], d), 2, _KEYS)
-
-
-def _flows(h, visit):
-    for kind in KINDS:
-        each(h, "flow/%s/" % kind, "listing the Homey's %ss" % kind, lambda fid, item: visit(kind, fid, item))
-
-
-def find_flow(h, name):
-    """(kind, id) of the flow named exactly `name`, cached."""
-    hits = []
-    _flows(h, lambda kind, fid, item: hits.append((kind, fid)) if item.get("name") == name else None)
-    kind, fid = _one(h, "flows", hits, "flow", name)
-    cache(h, "flows", name, [kind, fid])
-    return kind, fid
-
-
-def flows(h):
-    out = []
-    _flows(h, lambda kind, fid, item: out.append((fid, item.get("name"), kind)))
-    return out
-
-
-def find_var(h, name):
-    """(id, type, value) of the logic variable named exactly `name`, cached."""
-    hits = []
-    each(h, "logic/variable/", "listing the Homey's logic variables",
-         lambda vid, item: hits.append((item, vid)) if item.get("name") == name else None)
-    item, vid = _one(h, "vars", hits, "variable", name)
-    cache(h, "vars", name, [vid, item.get("type")])
-    return vid, item.get("type"), item.get("value")
+    h._save(**{key: c})
