@@ -1,8 +1,9 @@
 # Who the Homey calls are made as, and where they go. Two kinds, one per boot:
 # - Cloud: Athom tokens -> delegation -> Homey session, each renewed only when
-#   the layer above it is refused, never in a loop. The work is in athom.py,
-#   loaded only when a renewal or discovery is due; the password login in
-#   login.py, loaded apart and dropped after (see login()).
+#   the layer above it is refused, never in a loop. The work is in athom.py
+#   (renewal, discovery) and login.py (the password login), each loaded when
+#   due and dropped after: hours or a lifetime apart, they would otherwise hold
+#   RAM that every press needs.
 # - ApiKey: a Homey Pro's local API key: no Athom call, ever.
 from .compat import run_and_unload
 from .errors import AuthError, text
@@ -36,24 +37,19 @@ class Cloud:
         url = self.cfg["homey"]["url"] or self.store.get("homey_url")
         if url:
             return url
-        from . import athom
-
-        return athom.discover(self)
+        return run_and_unload("athom", "discover", self)
 
     def bearer(self):
         return self.store.get("homey_session") or self.renew()
 
     def renew(self):
         """A new Homey session (delegation, and a refresh or login when those are due)."""
-        from . import athom
-
         if not self.store.get("refresh_token"):
             self.login()  # before the access token is asked for: there is none to refresh
-        return athom.renew(self)
+        return run_and_unload("athom", "renew", self)
 
     def login(self):
-        """The password login (login.py). Apart and dropped after: it runs once in a device's
-        life, and its code would otherwise hold RAM for good."""
+        """The password login (login.py, with athom.py for its token exchange)."""
         if self.athom["api_url"].startswith("https:"):
             self.http.context()  # the TLS context's blocks first, while the heap is still whole
         run_and_unload("login", "login", self)
@@ -62,9 +58,7 @@ class Cloud:
         """The Homey's address stopped answering: look it up again (at most once a minute)."""
         if self.cfg["homey"]["url"]:
             return False
-        from . import athom
-
-        return athom.rediscover(self)
+        return run_and_unload("athom", "rediscover", self)
 
 
 class ApiKey:

@@ -4,7 +4,6 @@
 # in a device's life if all goes well: auth.Cloud.login loads it with
 # consent.py and jwt.py for that and drops them all again after.
 from . import log
-from .athom import keep, token_request
 from .compat import const, ticks_diff
 from .consent import CookieJar, code_from, consent_inputs
 from .errors import AuthError, ProtocolError, login_error, status_error
@@ -25,6 +24,8 @@ def login(a):
         raise a.login_refused[1]
     try:
         code, hid = password_login(a.http, a.cfg)
+        from .athom import keep, token_request  # loaded after the consent step, the login's peak
+
         data = token_request(a, (("grant_type", "authorization_code"), ("code", code)),
                              "exchanging the login code")
     except AuthError as e:
