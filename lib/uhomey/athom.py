@@ -59,6 +59,17 @@ def keep(a, data, **more):
                    access_expires=(now + life) if now else 0, **more)
 
 
+def exchange_code(a, code, hid):
+    """Step 4 of the password login: the code (login.py) exchanged for tokens at once, kept."""
+    data = token_request(a, (("grant_type", "authorization_code"), ("code", code)), "exchanging the login code")
+    more = {}
+    if hid and hid != a.store.get("homey_id"):  # another Homey than the stored one: forget its address
+        more = {"homey_id": hid, "homey_url": None, "homey_session": None, "names": None, "flows": None,
+                "vars": None}
+    keep(a, data, **more)
+    log.info("logged in to Athom")
+
+
 def refresh(a):
     """A new access token from the refresh token (which rotates: keep() persists the new one
     before it is used); without a usable one, a password login."""

@@ -5,8 +5,10 @@
 #   due and dropped after: hours or a lifetime apart, they would otherwise hold
 #   RAM that every press needs.
 # - ApiKey: a Homey Pro's local API key: no Athom call, ever.
-from .compat import run_and_unload
+from .compat import const, run_and_unload, ticks_diff
 from .errors import AuthError, text
+
+_REFUSED_PAUSE_MS = const(900000)  # no second try with a password Athom just refused: 15 min
 
 
 class Cloud:
@@ -49,10 +51,20 @@ class Cloud:
         return run_and_unload("athom", "renew", self)
 
     def login(self):
-        """The password login (login.py, with athom.py for its token exchange)."""
+        """The password login: login.py gets the code (loaded apart and dropped after: it runs
+        once in a device's life), athom.py exchanges it for tokens and keeps them."""
+        now = self.clock()
+        if self.login_refused is not None and ticks_diff(now, self.login_refused[0]) < _REFUSED_PAUSE_MS:
+            raise self.login_refused[1]
         if self.athom["api_url"].startswith("https:"):
             self.http.context()  # the TLS context's blocks first, while the heap is still whole
-        run_and_unload("login", "login", self)
+        try:
+            code, hid = run_and_unload("login", "password_login", self.http, self.cfg)
+            run_and_unload("athom", "exchange_code", self, code, hid)
+        except AuthError as e:
+            if e.status in (400, 401, 403) and e.code != "invalid_grant":  # an expired code is no refusal
+                self.login_refused = (now, e)
+            raise
 
     def rediscover(self):
         """The Homey's address stopped answering: look it up again (at most once a minute)."""

@@ -1,10 +1,10 @@
-# The Athom password login, steps 1-4 of shared/protocol.md: the password form,
-# the consent page (consent.py), the approve step, and the code exchanged for
-# tokens (athom.py). It runs only when there is no usable refresh token, once
-# in a device's life if all goes well: auth.Cloud.login loads it with
-# consent.py and jwt.py for that and drops them all again after.
+# The Athom password login, steps 1-3 of shared/protocol.md: the password form,
+# the consent page (consent.py), the approve step, and the code in the redirect
+# (athom.py exchanges it for tokens, step 4). It runs only when there is no
+# usable refresh token, once in a device's life if all goes well:
+# auth.Cloud.login loads it with consent.py and jwt.py for that and drops them
+# all again after.
 from . import log
-from .compat import const, ticks_diff
 from .consent import CookieJar, code_from, consent_inputs
 from .errors import AuthError, ProtocolError, login_error, status_error
 from .form import quote, urlencode
@@ -14,34 +14,10 @@ from .jwt import choose_homey, jwt_homey
 _FORM = (("Content-Type", "application/x-www-form-urlencoded"),)
 _HTML = (("Accept", "text/html,application/json"),)
 _REDIRECT = (301, 302, 303, 307, 308)
-_REFUSED_PAUSE_MS = const(900000)  # no second try with a password Athom just refused: 15 min
-
-
-def login(a):
-    """A password login, the code exchanged at once and the tokens kept. `a` is the auth.Cloud."""
-    now = a.clock()
-    if a.login_refused is not None and ticks_diff(now, a.login_refused[0]) < _REFUSED_PAUSE_MS:
-        raise a.login_refused[1]
-    try:
-        code, hid = password_login(a.http, a.cfg)
-        from .athom import keep, token_request  # loaded after the consent step, the login's peak
-
-        data = token_request(a, (("grant_type", "authorization_code"), ("code", code)),
-                             "exchanging the login code")
-    except AuthError as e:
-        if e.status in (400, 401, 403) and e.code != "invalid_grant":  # an expired code is no refusal
-            a.login_refused = (now, e)
-        raise
-    more = {}
-    if hid and hid != a.store.get("homey_id"):  # another Homey than the stored one: forget its address
-        more = {"homey_id": hid, "homey_url": None, "homey_session": None, "names": None, "flows": None,
-                "vars": None}
-    keep(a, data, **more)
-    log.info("logged in to Athom")
 
 
 def password_login(http, cfg):
-    """Steps 1-4: returns (login code, homey id). Raises AuthError with what to fix."""
+    """Steps 1-3: returns (login code, homey id). Raises AuthError with what to fix."""
     athom = cfg["athom"]
     if not athom["email"] or not athom["password"]:
         raise AuthError.of("no_login_in_config")
