@@ -1,8 +1,8 @@
 # Flows, logic variables and webhooks: h.trigger, h.flows, h.variable,
 # h.set_variable, h.webhook. Stays loaded once used (a button repeats them).
 # A name's id is cached in the store; finding a new one reads the list from
-# the Homey in one flat pass (jwalk.py), run through run_and_unload so the
-# walker is dropped after.
+# the Homey in one flat pass (jwalk.py, loaded for the walk and dropped after,
+# through run_and_unload: a name is new rarely).
 from . import log
 from .compat import const, run_and_unload
 from .errors import HomeyError, NotFound, Rejected, status_error, text
@@ -32,7 +32,7 @@ def trigger(h, flow):
             return True
         except NotFound:
             log.info("flow %r was renamed or removed; looking it up again", flow)
-    kind, fid = run_and_unload("lists", "find_flow", h, flow)
+    kind, fid = find_flow(h, flow)
     _post(h, kind, fid)
     return True
 
@@ -86,7 +86,7 @@ def set_variable(h, name, value):
     except NotFound:
         if h._is_uuid(name):
             raise
-        vid = run_and_unload("lists", "find_var", h, name)[0]
+        vid = find_var(h, name)[0]
         r = h.call("PUT", "logic/variable/%s" % vid, body, what=what)
     h._ok(r)
     return value
@@ -116,7 +116,7 @@ def _find_var(h, name, need_value):
         except NotFound:
             pass
         log.info("variable %r was renamed or removed; looking it up again", name)
-    return run_and_unload("lists", "find_var", h, name)
+    return find_var(h, name)
 
 
 def find_var(h, name):
@@ -156,10 +156,8 @@ def webhook(h, event, tag=None):
 
 def _each(h, path, what, visit):
     """visit(id, fields) for every object of GET path ({id: object}), fields from _FIELDS."""
-    from .jwalk import walk
-
     r = h.call("GET", path, what=what)
-    walk(r, what, lambda d: visit(d["id"], d), 2, _FIELDS)
+    run_and_unload("jwalk", "walk", r, what, lambda d: visit(d["id"], d), 2, _FIELDS)
 
 
 def _one(h, key, hits, what, name):
