@@ -151,6 +151,27 @@ h.toggle(%r)
 print(%r)
 """
 
+# Where the heap goes: what is allocated (after a full collection) at each step of a boot +
+# toggle, and which uhomey modules are loaded then.
+RESIDENT_CODE = """
+import gc, sys, json
+def step(name):
+    gc.collect()
+    mods = sorted(k[7:] for k in sys.modules if k.startswith("uhomey."))
+    out.append([name, gc.mem_alloc(), mods])
+out = []
+step("start")
+import uhomey
+step("import uhomey")
+h = uhomey.connect(%r)
+step("connect")
+h.toggle(%r)
+step("toggle by name")
+h.toggle(%r)
+step("2nd toggle")
+print(%r + json.dumps(out))
+"""
+
 
 # ---- helpers ---------------------------------------------------------------------------
 
@@ -635,9 +656,45 @@ def _bench_heap(sims, wd, counts, lo, hi, step, workers, timeout, short):
             continue
         print("    %-5s %-6s %4d dev at %dk (%d/%d later runs pass): %s"
               % (r["kind"], r["build"], r["devices"], b["kb"], b["passes"], b["runs"], short_tail(b["tail"])))
+    resident = bench_resident(sims[max(counts)], hw, builds, cfg_login_of(hw, max(counts)))
     print("  %d probe processes, %.0f s of probing" % (sum(r["probes"] for r in results),
                                                      sum(r["seconds"] for r in results)))
-    return {"sizes": sizes, "results": results, "spread_kb": flat, "requests": costs, "frozen": binary or why_not}
+    return {"sizes": sizes, "results": results, "spread_kb": flat, "requests": costs, "frozen": binary or why_not,
+            "resident": resident}
+
+
+def cfg_login_of(hw, n):
+    return os.path.join(hw, "login-%d.json" % n)
+
+
+def bench_resident(sim, hw, builds, cfg_login):
+    """Heap in use (after a full collection) at each step of a first login and of a warm boot,
+    per build, at a generous heap: where the heap goes, step by step."""
+    rows, out = [], {}
+    for kind in ("login", "warm"):
+        d = fresh_dir(os.path.join(hw, "resident-%s" % kind))
+        cfg = os.path.join(d, "config.json")
+        shutil.copy(cfg_login, cfg)
+        for build, spec in builds:
+            if kind == "warm":  # a session stored by the login run of the same build
+                shutil.copy(os.path.join(hw, "resident-login", "tokens-%s.json" % build), os.path.join(d, "tokens.json"))
+            elif os.path.exists(os.path.join(d, "tokens.json")):
+                os.remove(os.path.join(d, "tokens.json"))
+            r = run_build(RESIDENT_CODE % (cfg, NAME, NAME, MARK), spec, "1024k", 120)
+            steps = parse(r.out, r.err)
+            if kind == "login":
+                shutil.copy(os.path.join(d, "tokens.json"), os.path.join(d, "tokens-%s.json" % build))
+            out[(kind, build)] = steps
+            rows.append(["first login" if kind == "login" else "warm boot", build]
+                        + ["%.1f" % (s[1] / KB) for s in steps[1:]])
+    print("\n  where the heap goes: KB in use after a full collection, %d devices, -X heapsize=1024k" % len(sim.homey(0).devices))
+    table(["boot", "import"] + [s[0] for s in next(iter(out.values()))[1:]], rows, indent="    ")
+    for (kind, build), steps in out.items():
+        if build == ".mpy":
+            print("    %s, .mpy, modules loaded after each step:" % kind)
+            for name, _, mods in steps[1:]:
+                print("      %-15s %s" % (name, " ".join(mods)))
+    return {"%s %s" % k: v for k, v in out.items()}
 
 
 # ---- main ------------------------------------------------------------------------------

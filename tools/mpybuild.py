@@ -1,5 +1,5 @@
 """lib/uhomey as it goes onto a board: each .py compiled with mpy-cross (or copied, for a
-from-source install), and the files beside them (messages.txt, the error texts) copied."""
+from-source install); or frozen into a MicroPython unix port built from a source tree."""
 import os
 import shutil
 import subprocess
@@ -20,9 +20,7 @@ def build(out_dir, source=False):
     for name in sorted(os.listdir(PKG)):
         src = os.path.join(PKG, name)
         if not name.endswith(".py"):
-            if os.path.isfile(src):
-                shutil.copy(src, dst)
-            continue
+            continue  # README.md: the device needs only the modules
         sizes["files"] += 1
         sizes["py_bytes"] += os.path.getsize(src)
         if source:
@@ -65,16 +63,14 @@ def frozen_port(out_dir, micropy_dir=None):
 
 
 def _lib_digest(micropy_dir):
-    """What a frozen build depends on here: every file of lib/ and the tree it is built from."""
+    """What a frozen build depends on here: the manifest, the modules and the tree's path."""
     import hashlib
 
     h = hashlib.sha256(os.path.abspath(micropy_dir).encode())
-    lib = os.path.join(ROOT, "lib")
-    for base, dirs, files in os.walk(lib):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(base, name)
-            h.update(os.path.relpath(path, lib).encode() + b"\0")
-            with open(path, "rb") as f:
-                h.update(f.read())
+    paths = [os.path.join(ROOT, "lib", "manifest.py")]
+    paths += [os.path.join(PKG, n) for n in sorted(os.listdir(PKG)) if n.endswith(".py")]
+    for path in paths:
+        h.update(os.path.basename(path).encode() + b"\0")
+        with open(path, "rb") as f:
+            h.update(f.read())
     return h.hexdigest()
