@@ -7,6 +7,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG = os.path.join(ROOT, "lib", "uhomey")
+READ_AS_FILE = ("texts.py",)  # the error texts: read a line at a time on the device (errors.text)
 
 
 def build(out_dir, source=False):
@@ -23,7 +24,7 @@ def build(out_dir, source=False):
             continue  # README.md: the device needs only the modules
         sizes["files"] += 1
         sizes["py_bytes"] += os.path.getsize(src)
-        if source:
+        if source or name in READ_AS_FILE:
             shutil.copy(src, dst)
             continue
         out = os.path.join(dst, name[:-3] + ".mpy")

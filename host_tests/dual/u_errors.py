@@ -1,4 +1,5 @@
-# Error texts come from messages.py, loaded only while an error is worded (CPython and MicroPython).
+# Error texts come from texts.py, read as a file only when an error is raised (CPython and
+# MicroPython); frozen firmware, with no file beside the code, imports it instead.
 import sys
 
 from uhomey.errors import AuthError, HomeyError, NotFound, text
@@ -16,21 +17,25 @@ def test_of_builds_the_error():
     assert e.status == 401 and "athom.password" in str(e)
 
 
-def test_the_texts_are_dropped_after_use():
+def test_the_table_is_read_not_imported():
+    sys.modules.pop("uhomey.texts", None)  # the tests may run in any order in one process
     text("no_device", "Hall lamp")
-    assert "uhomey.messages" not in sys.modules
+    assert "uhomey.texts" not in sys.modules
 
 
-def test_without_the_table_the_key_and_values_remain():
+def test_frozen_without_the_file_the_module_gives_the_text():
     from uhomey import errors
 
-    def missing(*args, **kw):
-        raise ImportError("no module named 'uhomey.messages'")
-
-    real = errors.run_and_unload
-    errors.run_and_unload = missing  # as if messages.py was not copied to the board
+    path = errors.__file__
+    errors.__file__ = "uhomey/errors.py"  # as frozen code sees it: no file to read there
     try:
         msg = text("no_device", "Hall lamp")
     finally:
-        errors.run_and_unload = real
-    assert "no_device" in msg and "Hall lamp" in msg and "messages.py" in msg, msg
+        errors.__file__ = path
+    assert msg.startswith('no device named "Hall lamp" on the Homey'), msg
+    assert sys.modules.pop("uhomey.texts", None) is not None
+
+
+def test_an_unknown_key_still_names_itself_and_its_values():
+    msg = text("no_such_key", "Hall lamp")
+    assert "no_such_key" in msg and "Hall lamp" in msg and "texts.py" in msg, msg

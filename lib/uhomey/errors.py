@@ -2,27 +2,53 @@
 # failed and what to do; they never carry a token, password, cookie or secret.
 #
 # Raise sites name their message by a short key: `raise NotFound.of("no_device",
-# name)`. The texts, and the wording of HTTP and socket failures, are in
-# messages.py, loaded only while a failure is being worded and dropped again:
-# kept loaded they would cost every boot ~6 KB of RAM (as .mpy) for nothing.
+# name)`; the texts are in texts.py, read only when an error is raised. HTTP
+# error answers and socket failures are worded by messages.py, loaded only
+# then and dropped again: kept loaded it would cost every boot RAM for nothing.
 from .compat import run_and_unload
 
 
 def text(key, *args):
-    """The message `key` names, filled in with args. Without messages.py (not copied to the
-    board) or the RAM to load it, the key and the values still say what happened."""
+    """The message `key` names in texts.py, filled in with args. Without the table the key and
+    the values still say what happened."""
+    t = _table(key)
+    if t is None:
+        return "uhomey: %s %r (its text is in uhomey/texts.py)" % (key, args)
+    return t % args if args else t
+
+
+def _table(key):
+    """The text of `key`: texts.py read as a file a line at a time, so the table never sits
+    in RAM; frozen into the firmware (no file beside the code) the module, a string in flash."""
+    head = key + " "
+    i = max(__file__.rfind("/"), __file__.rfind("\\")) + 1
     try:
-        return run_and_unload("messages", "text", key, args)
-    except (ImportError, MemoryError):
-        return "uhomey: %s %r (uhomey/messages.py holds the full message)" % (key, args)
+        with open(__file__[:i] + "texts.py") as f:
+            for line in f:
+                if line.startswith(head):
+                    return line[len(head):].rstrip()
+        return None
+    except OSError:
+        pass
+    try:
+        from .texts import TEXTS
+    except ImportError:
+        return None
+    i = TEXTS.find("\n" + head)
+    if i < 0:
+        return None
+    i += len(head) + 1
+    return TEXTS[i:TEXTS.find("\n", i)]
 
 
 def _worded(fallback, fn, *args):
-    """messages.<fn>(*args), a worded HomeyError; `fallback` when messages.py is out of reach."""
+    """The HomeyError messages.<fn>(*args) words, as (class name, its arguments); of class
+    `fallback`, with the step alone, when messages.py is out of reach."""
     try:
-        return run_and_unload("messages", fn, *args)
+        name, args = run_and_unload("messages", fn, *args)
     except (ImportError, MemoryError):
-        return fallback("uhomey: %s failed (uhomey/messages.py holds the full message)" % fn)
+        return fallback("uhomey: %s failed (uhomey/messages.py words it in full)" % fn)
+    return globals()[name](*args)
 
 
 def status_error(resp, what):
