@@ -3,7 +3,7 @@ import json
 import os
 
 from dutil import raises, read, tmpdir, write
-from uhomey import config, conn
+from uhomey import config, tlsctx
 from uhomey.errors import ConfigError, HomeyError
 from uhomey.store import Store
 
@@ -67,10 +67,10 @@ def test_pem_ca_is_converted_to_der():
     d = tmpdir()
     write(d + "/ca.pem", pem + pem)
     cfg = config.check(dict(CLOUD, tls={"ca": ["ca.pem"]}), d)
-    assert conn.load_cas(cfg["tls"]["ca"]) == [der, der]
+    assert tlsctx.load_cas(cfg["tls"]["ca"]) == [der, der]
     write(d + "/empty.pem", "-----BEGIN nothing")
     cfg = config.check(dict(CLOUD, tls={"ca": "empty.pem"}), d)
-    raises(ConfigError, conn.load_cas, cfg["tls"]["ca"])
+    raises(ConfigError, tlsctx.load_cas, cfg["tls"]["ca"])
 
 
 def test_store_round_trip_and_atomic_replace():

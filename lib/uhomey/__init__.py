@@ -24,7 +24,7 @@ def connect(config, eager=True, clock=None):
     now, so a wrong password shows up here; a stored session costs no request.
     Firmware passes eager=False to boot without the network.
     """
-    from .auth import ApiKey, Cloud
+    from .auth import Cloud
     from .compat import run_and_unload, ticks_ms
     from .http import Http
     from .store import Store
@@ -35,6 +35,8 @@ def connect(config, eager=True, clock=None):
     http = Http(cfg["tls"], cfg["timeout"])
     clock = clock or ticks_ms
     if cfg["mode"] == "apikey":
+        from .apikey import ApiKey  # a Homey Pro's key: the rarer setup loads it only then
+
         auth = ApiKey(cfg, store, http)
     else:
         auth = Cloud(cfg, store, http, clock)

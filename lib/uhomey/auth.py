@@ -1,12 +1,12 @@
-# Who the Homey calls are made as, and where they go. Two kinds, one per boot:
-# - Cloud: Athom tokens -> delegation -> Homey session, each renewed only when
-#   the layer above it is refused, never in a loop. The work is in athom.py
-#   (renewal, discovery) and login.py (the password login), each loaded when
-#   due and dropped after: hours or a lifetime apart, they would otherwise hold
-#   RAM that every press needs.
-# - ApiKey: a Homey Pro's local API key: no Athom call, ever.
+# Who the Homey calls are made as, and where they go, with Athom's cloud
+# (a Homey Pro's local API key is apikey.py; each boot loads one of the two):
+# Athom tokens -> delegation -> Homey session, each renewed only when the
+# layer above it is refused, never in a loop. The work is in athom.py
+# (renewal, discovery) and login.py (the password login), each loaded when due
+# and dropped after: hours or a lifetime apart, they would otherwise hold RAM
+# that every press needs.
 from .compat import const, run_and_unload, ticks_diff
-from .errors import AuthError, text
+from .errors import AuthError
 
 _REFUSED_PAUSE_MS = const(900000)  # no second try with a password Athom just refused: 15 min
 
@@ -71,29 +71,3 @@ class Cloud:
         if self.cfg["homey"]["url"]:
             return False
         return run_and_unload("athom", "rediscover", self)
-
-
-class ApiKey:
-    mode = "apikey"
-
-    def __init__(self, cfg, store, http, clock=None):
-        self.cfg = cfg
-        self.store = store
-        self.http = http
-        self.url = cfg["homey"]["url"]
-
-    @property
-    def homey_id(self):
-        return self.cfg["homey"]["id"] or self.store.get("homey_id") or None
-
-    def base(self):
-        return self.url
-
-    def bearer(self):
-        return self.cfg["homey"]["api_key"]
-
-    def renew(self):
-        raise AuthError(text("apikey_refused"), 401)
-
-    def rediscover(self):
-        return False

@@ -1,11 +1,11 @@
 # One TCP (or TLS) connection and its small read buffer: the only place that
-# touches sockets; and the TLS client context, made once and shared by them.
+# touches sockets (the TLS context it is handed comes from tlsctx.py).
 # MicroPython's blocking TLS reads wait for the whole buffer, so reads go
 # through poll + a non-blocking readinto.
 import socket
 
 from .compat import MICROPYTHON, const, ticks_diff, ticks_ms
-from .errors import ConfigError, ProtocolError
+from .errors import ProtocolError
 
 BUF_SIZE = const(512)  # the read buffer; it also carries a request out in pieces of this size
 MAX_LINE = const(8192)  # the longest head line accepted
@@ -168,68 +168,3 @@ class Conn:
         mv[:n] = self.mv[self.pos:self.pos + n]
         self.pos += n
         return n
-
-
-# ---- the TLS client context (~3 KB of heap on MicroPython: made once, kept by Http) ----
-
-def tls_context(tls):
-    """The context for the config's `tls` section ({"verify": bool, "ca": [paths]})."""
-    verify = tls["verify"]
-    if not verify:
-        from . import log
-
-        log.warning("TLS certificate checks are OFF (tls.verify is false): "
-                    "anyone on the network path can read the session")
-    return context(load_cas(tls["ca"]) if verify else [], verify)
-
-
-def context(cas, verify):
-    """A client context trusting `cas` (DER list); with verify=False, trusting anyone."""
-    try:
-        import tls
-    except ImportError:  # CPython
-        from .cpython import ssl_context
-
-        return ssl_context(cas, verify)
-    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
-    ctx.verify_mode = tls.CERT_REQUIRED if verify else tls.CERT_NONE
-    if verify:
-        for der in cas:  # one DER certificate per call
-            ctx.load_verify_locations(der)
-    return ctx
-
-
-def load_cas(paths):
-    """The trust anchors in these files (DER or PEM), as a list of DER certificates."""
-    out = []
-    for path in paths:
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError:
-            raise ConfigError.of("ca_unreadable", path)
-        if data.lstrip().startswith(b"-----BEGIN"):
-            ders = pem_to_der(data)
-            if not ders:
-                raise ConfigError.of("ca_no_certificate", path)
-            out += ders
-        else:
-            out.append(data)
-    return out
-
-
-def pem_to_der(data):
-    """Every certificate in a PEM blob as DER bytes (the unix port cannot read PEM)."""
-    from binascii import a2b_base64
-
-    out = []
-    begin = b"-----BEGIN CERTIFICATE-----"
-    i = data.find(begin)
-    while i >= 0:
-        j = data.find(b"-----END", i)
-        if j < 0:
-            break
-        b64 = b"".join(data[i + len(begin):j].split())
-        out.append(a2b_base64(b64))
-        i = data.find(begin, j)
-    return out

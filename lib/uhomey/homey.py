@@ -8,11 +8,11 @@
 # needed again until a name is new or moved, so it is dropped after. Flows,
 # variables and webhooks (lists.py) stay loaded once used: a button repeats
 # them (their own name scans drop the walker the same way).
-from . import log
 from .compat import const, run_and_unload, ticks_diff
 from .errors import HomeyError, NotFound, Rejected, Unreachable, status_error
 
 _MAX_VALUES = const(32)  # values remembered for toggle (device, capability)
+_MAX_DEVICES_KNOWN = const(16)  # devices whose capabilities are kept in RAM
 _DEFAULT_DIM = {"type": "number", "min": 0, "max": 1}
 
 
@@ -84,6 +84,8 @@ class Homey:
             if r.status == 401 and not renewed:
                 r.close()
                 renewed = True
+                from . import log  # where it logs: a boot whose presses go well never loads it
+
                 log.info("the Homey refused the session; starting a new one")
                 auth.renew()
                 continue
@@ -104,6 +106,8 @@ class Homey:
         try:
             self.store.update(**kw)
         except HomeyError as e:
+            from . import log
+
             log.warning("%s", e)
 
     def _ok(self, r):
@@ -129,6 +133,28 @@ class Homey:
         hit = self._fresh(did, cap)
         return hit[0] if hit else self._read(did, cap)
 
+    def _learn(self, d):
+        """Keep a device's capability metadata and current values from a read of it (jwalk's
+        dict: {"id", "name", ..., "caps": {cap: {type, setable, min, max, value}}})."""
+        caps = d["caps"]
+        if caps is None:
+            return
+        for key in caps:
+            if "value" in caps[key]:
+                self._remember(d["id"], key, caps[key].pop("value"))
+        if len(self._meta) >= _MAX_DEVICES_KNOWN and d["id"] not in self._meta:
+            self._meta.clear()
+        self._meta[d["id"]] = caps
+
+    def _forget_name(self, name):
+        """A name whose id stopped working: the next use looks it up again."""
+        self._checked.pop(name, None)
+        names = self.store.get("names") or {}
+        if name in names:
+            names = dict(names)
+            del names[name]
+            self._save(names=names)
+
     def _resolve(self, device):
         """The id of a device given by id or exact name (a new name is looked up: devices.py)."""
         if is_uuid(device):
@@ -146,7 +172,7 @@ class Homey:
             # Only the Homey's own 404 means the id is gone; uhomey's checks say status 0.
             if e.status != 404 or is_uuid(device) or device not in self._checked:
                 raise
-            run_and_unload("devices", "forget", self, device)
+            self._forget_name(device)
             return fn(self._resolve(device))
 
     def _read(self, did, cap):
@@ -250,7 +276,7 @@ class Homey:
 
     def devices(self, match=None):
         """[(id, name, zone, class)] of every device, or of those whose name contains match."""
-        return run_and_unload("devices", "listing", self, match)
+        return run_and_unload("lists", "devices", self, match)
 
     def forget(self):
         """Drop every cached name, id and value (after renaming things in the Homey app)."""

@@ -5,8 +5,8 @@
 # Http keeps one keep-alive connection per origin (conn.py) and sends requests;
 # Response reads an answer's head and streams its body, framed by
 # Content-Length, chunks or the close. Redirects are never followed.
-from .compat import const
-from .conn import Conn, tls_context
+from .compat import const, run_and_unload
+from .conn import Conn
 from .errors import HomeyError, ProtocolError, connect_error, network_error
 
 MAX_HEADERS = const(64)
@@ -57,7 +57,7 @@ class Http:
         """The TLS client context: made once and kept (athom.renew drops it when a plain-HTTP
         Homey leaves no TLS connection open)."""
         if self._ctx is None:
-            self._ctx = tls_context(self.tls)
+            self._ctx = run_and_unload("tlsctx", "tls_context", self.tls)
         return self._ctx
 
     def _drop(self, origin, conn):

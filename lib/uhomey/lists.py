@@ -1,15 +1,69 @@
-# Flows, logic variables and webhooks: h.trigger, h.flows, h.variable,
-# h.set_variable, h.webhook. Stays loaded once used (a button repeats them).
-# A name's id is cached in the store; finding a new one reads the list from
-# the Homey in one flat pass (jwalk.py, loaded for the walk and dropped after,
-# through run_and_unload: a name is new rarely).
+# The Homey's lists, by name: devices (a name that is new or moved, and
+# h.devices()), flows (h.trigger, h.flows), logic variables (h.variable,
+# h.set_variable); and webhooks. Each list is read in one flat pass (jwalk.py,
+# loaded for the walk and dropped after, through run_and_unload: a name is new
+# rarely) and a name's id is cached in the store. Loaded by the first flow,
+# variable or webhook call and kept (a button repeats them); a device scan
+# loads it for the scan only (devices.py runs through run_and_unload).
 from . import log
 from .compat import const, run_and_unload
 from .errors import HomeyError, NotFound, Rejected, status_error, text
 
 FLOW_KINDS = ("flow", "advancedflow")
 _FIELDS = ("id", "name", "type", "value")
-_MAX_CACHED = const(32)  # names cached per kind in the store; past this the cache starts over
+_DEVICE_FIELDS = ("id", "name", "zone", "zoneName", "class")
+_MAX_CACHED = const(32)  # flow and variable names cached in the store; past this it starts over
+_MAX_NAMES = const(64)  # device names cached in the store; past this the cache starts over
+
+
+# ---- devices -------------------------------------------------------------------------
+
+def find_device(h, name, cached=None):
+    """Device id for an exact name that is new, or whose cached id failed: the list is read."""
+    hits = []
+    _each_device(h, lambda d: hits.append(d) if d.get("name") == name else None)
+    if not hits:
+        h._forget_name(name)
+        raise NotFound.of("no_device", name)
+    if len(hits) > 1:
+        raise HomeyError.of("several_devices", len(hits), name, ", ".join([x["id"] for x in hits]))
+    d = hits[0]
+    h._learn(d)
+    did = h._checked[name] = d["id"]
+    if did != cached:
+        names = dict(h.store.get("names") or {})
+        if len(names) >= _MAX_NAMES:
+            names = {}
+        names[name] = did
+        h._save(names=names)
+    return did
+
+
+def devices(h, match=None):
+    """h.devices(match): [(id, name, zone, class)], only names containing match."""
+    out = []
+    if match is not None:
+        match = str(match).lower()
+
+    def visit(d):
+        name = d.get("name")
+        if match is None or match in str(name).lower():
+            out.append((d["id"], name, d.get("zoneName") or d.get("zone"), d.get("class")))
+
+    try:
+        _each_device(h, visit)
+    except MemoryError:
+        n = len(out)
+        out = None  # its RAM back before the error is worded
+        raise HomeyError.of("device_list_too_big", n)
+    return out
+
+
+def _each_device(h, visit):
+    """Stream GET devices/device/ and call visit(device) for each one (each has its "id")."""
+    what = "listing the Homey's devices"
+    r = h.call("GET", "devices/device/", what=what)
+    run_and_unload("jwalk", "walk", r, what, visit, 2, _DEVICE_FIELDS)
 
 
 # ---- flows ---------------------------------------------------------------------------
