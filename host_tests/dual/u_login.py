@@ -1,5 +1,5 @@
 # Consent-page parsing, JWT reading and the Homey choice (CPython and MicroPython).
-from uhomey import consent, jwt
+from uhomey import consent
 from uhomey.errors import AuthError, ProtocolError
 from uhomey.form import b64url_decode
 
@@ -89,26 +89,26 @@ def _jwt(payload):
 
 
 def test_jwt_homey_variants():
-    assert jwt.jwt_homey(_jwt({"homey": "h1", "pad": "~~~?>"})) == "h1"
-    assert jwt.jwt_homey(_jwt({"homeyId": "h2"})) == "h2"
-    assert jwt.jwt_homey(_jwt({"homeys": ["h3", "h4"]})) == "h3"
-    assert jwt.jwt_homey(_jwt({"homey": {"_id": "h5"}})) == "h5"
-    assert jwt.jwt_homey(_jwt({"sub": "x"})) is None
-    assert jwt.jwt_homey("not-a-jwt") is None
-    assert jwt.jwt_homey("a.!!!.c") is None
-    assert jwt.jwt_homey("a.%s.c" % "bm90IGpzb24") is None  # 'not json'
+    assert consent.jwt_homey(_jwt({"homey": "h1", "pad": "~~~?>"})) == "h1"
+    assert consent.jwt_homey(_jwt({"homeyId": "h2"})) == "h2"
+    assert consent.jwt_homey(_jwt({"homeys": ["h3", "h4"]})) == "h3"
+    assert consent.jwt_homey(_jwt({"homey": {"_id": "h5"}})) == "h5"
+    assert consent.jwt_homey(_jwt({"sub": "x"})) is None
+    assert consent.jwt_homey("not-a-jwt") is None
+    assert consent.jwt_homey("a.!!!.c") is None
+    assert consent.jwt_homey("a.%s.c" % "bm90IGpzb24") is None  # 'not json'
     assert b64url_decode(_jwt({"homey": "h1"}).split(".")[1])
 
 
 def test_choose_homey():
     offered = ["resource.homey.A", "resource.homey.B"]
-    assert jwt.choose_homey(offered, "", "B") == "B"
-    assert jwt.choose_homey(offered, "A", "B") == "A"
-    assert jwt.choose_homey(["resource.homey.A"], "", None) == "A"
-    assert jwt.choose_homey(["resource.homey.A"], "", "Z") == "A"
+    assert consent.choose_homey(offered, "", "B") == "B"
+    assert consent.choose_homey(offered, "A", "B") == "A"
+    assert consent.choose_homey(["resource.homey.A"], "", None) == "A"
+    assert consent.choose_homey(["resource.homey.A"], "", "Z") == "A"
     for args in ((offered, "", None), (offered, "", "Z"), (offered, "C", "A"), ([], "", None)):
         try:
-            jwt.choose_homey(*args)
+            consent.choose_homey(*args)
         except AuthError as e:
             msg = str(e)
             if args[0]:

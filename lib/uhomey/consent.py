@@ -1,11 +1,12 @@
 # The consent step of the Athom login (shared/protocol.md, step 3): the page's
-# <input> tags (the _csrf token and the Homeys offered), the accounts host's
+# <input> tags (the _csrf token and the Homeys offered), which Homey to approve
+# (config homey.id, else the one the login JWT names), the accounts host's
 # cookies to replay when approving, and the code in the redirect that follows,
 # which is read and never followed. The page is read through one fixed buffer,
 # as bytes, never held whole; tag case, attribute order and quote style vary.
 from .compat import const
 from .errors import AuthError, ProtocolError
-from .form import parse_qs, query_get
+from .form import b64url_decode, parse_qs, query_get
 
 MAX_PAGE = const(65536)
 MAX_TAG = const(512)  # the longest <input> tag read whole; a longer one is skipped
@@ -128,6 +129,51 @@ def consent_inputs(resp):
             buf[:have] = rest
     return csrf, resources
 
+
+# ---- which Homey to approve ------------------------------------------------------
+
+def jwt_homey(token):
+    """The Homey id a login JWT names (payload `homey`, `homeyId` or `homeys`), or None."""
+    import json
+
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = b64url_decode(parts[1])
+        payload = json.loads(payload)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    for key in ("homey", "homeyId", "homeys"):
+        v = payload.get(key)
+        if isinstance(v, list):
+            v = v[0] if v else None
+        if isinstance(v, dict):
+            v = v.get("id") or v.get("_id")
+        if isinstance(v, str) and v:
+            return v
+    return None
+
+
+def choose_homey(offered, wanted, jwt_id):
+    """The Homey to approve: config homey.id, else the JWT's if offered, else the only one."""
+    ids = [r[len("resource.homey."):] for r in offered]
+    if wanted:
+        if wanted in ids:
+            return wanted
+        raise AuthError.of("homey_id_not_offered", wanted, ", ".join(ids) or "none")
+    if jwt_id and jwt_id in ids:
+        return jwt_id
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        raise AuthError.of("consent_offers_no_homey")
+    raise AuthError.of("several_homeys", ", ".join(ids))
+
+
+# ---- cookies and the code -----------------------------------------------------------
 
 class CookieJar:
     """Cookies of the accounts host, replayed as they came (the approve step needs `_csrf`)."""

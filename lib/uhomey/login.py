@@ -2,14 +2,13 @@
 # the consent page (consent.py), the approve step, and the code in the redirect
 # (athom.py exchanges it for tokens, step 4). It runs only when there is no
 # usable refresh token, once in a device's life if all goes well:
-# auth.Cloud.login loads it with consent.py and jwt.py for that and drops them
-# all again after.
+# auth.Cloud.login loads it with consent.py for that and drops them again
+# after.
 from . import log
-from .consent import CookieJar, code_from, consent_inputs
+from .consent import CookieJar, choose_homey, code_from, consent_inputs, jwt_homey
 from .errors import AuthError, ProtocolError, login_error, status_error
 from .form import quote, urlencode
 from .http import origin_of
-from .jwt import choose_homey, jwt_homey
 
 _FORM = (("Content-Type", "application/x-www-form-urlencoded"),)
 _HTML = (("Accept", "text/html,application/json"),)
