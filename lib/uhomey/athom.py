@@ -5,7 +5,7 @@
 # boot with a stored Homey session never loads it. Functions take the
 # auth.Cloud object `a`, which holds the state.
 from . import log
-from .compat import const, ticks_add, ticks_diff, wall_time
+from .compat import MICROPYTHON, const, ticks_add, ticks_diff
 from .errors import AuthError, HTTPError, NetworkError, ProtocolError, status_error, text
 from .form import basic_auth, quote, urlencode
 from .http import origin_of
@@ -16,6 +16,8 @@ _EARLY_S = const(60)  # an access token counts as expired this much before Athom
 _DEFAULT_LIFE_S = const(3600)  # when the token answer gives no usable expires_in
 _PROBE_TIMEOUT = const(3)  # seconds for each candidate address of the Homey
 _REDISCOVER_MS = const(60000)  # at most one discovery a minute after an address stops answering
+_EPOCH_2000 = const(946684800)  # an ESP32's time.time() counts from 2000, not 1970
+_SANE_TIME = const(1700000000)  # a clock before late 2023 was never set
 _URL_KEYS = ("localUrl", "localUrlSecure", "remoteUrl", "remoteUrlForwarded")  # best first
 _HOMEY_FIELDS = ("_id", "id", "apiVersion") + _URL_KEYS
 
@@ -98,6 +100,20 @@ def access(a):
         refresh(a)
         tok = a.store.get("access_token")
     return tok
+
+
+def wall_time():
+    """Seconds since the Unix epoch, or None when the clock was never set.
+
+    An ESP32 without NTP starts in 2000; such a clock cannot judge a token's
+    expiry across reboots, so callers fall back to asking the server.
+    """
+    import time
+
+    t = time.time()
+    if MICROPYTHON and time.gmtime(0)[0] == 2000:
+        t += _EPOCH_2000
+    return int(t) if t > _SANE_TIME else None
 
 
 def _expired(a):

@@ -247,32 +247,10 @@ class Homey:
 
     def dim_step(self, device, delta, capability="dim"):
         """Hold-to-dim: move dim by delta, clamped to 0..1; dimming up from off turns the device
-        on, starting from dark. Returns the new level."""
-        return self._retry_renamed(device, lambda did: self._dim(did, delta, capability))
+        on, starting from dark. Returns the new level (dim.py, loaded by the first use)."""
+        from .dim import step
 
-    def _dim(self, did, delta, cap):
-        if not number(delta):
-            raise Rejected.of("dim_step_not_number", delta)
-        cur = self._known(did, cap)
-        if not number(cur):
-            cur = 0
-        on = None
-        meta = self._meta.get(did)
-        if delta > 0 and (meta is None or "onoff" in meta):
-            try:
-                on = self._known(did, "onoff")
-            except NotFound:
-                on = None
-            if on is False:
-                cur = 0
-        new = cur + delta
-        new = 0.0 if new < 0 else 1.0 if new > 1 else round(new, 3)
-        self._write(did, cap, new)
-        if on is False and new > 0:
-            self._write(did, "onoff", True)
-        if new == 0:
-            self._last.pop((did, "onoff"), None)  # many drivers switch off at 0
-        return new
+        return self._retry_renamed(device, lambda did: step(self, did, delta, capability))
 
     def devices(self, match=None):
         """[(id, name, zone, class)] of every device, or of those whose name contains match."""
