@@ -3,11 +3,11 @@
 # each when the value is known. Requests go through call() (session renewal,
 # rediscovery); values this client set or read are trusted for fresh_ms.
 #
-# Device lookups and listings (devices.py, with jwalk.py) run through
-# run_and_unload: a lookup streams a list of up to ~2 MB and its code is not
-# needed again until a name is new or moved, so it is dropped after. Flows,
-# variables and webhooks (lists.py) stay loaded once used: a button repeats
-# them (their own name scans drop the walker the same way).
+# Device lookups and listings (devices.py with jwalk.py, and lists.py when a
+# name is new) run through run_and_unload: a lookup streams a list of up to
+# ~2 MB and its code is not needed again until a name is new or moved, so it
+# is dropped after. Flows, variables and webhooks (lists.py) and hold-to-dim
+# (dim.py) stay loaded once used: a button repeats them.
 from .compat import const, run_and_unload, ticks_diff
 from .errors import HomeyError, NotFound, Rejected, Unreachable, status_error
 
