@@ -3,8 +3,8 @@
 # Build steps: docs/freezing.md. By default the port's own frozen modules come first
 # (an ESP32's neopixel, ntptime, asyncio...), so this file can be the FROZEN_MANIFEST
 # on its own; a manifest that includes the port's itself passes port_manifest=None.
-# Relative paths are relative to this file. messages.txt (uhomey's error texts) is data,
-# not code: tools/deploy.py sees what is frozen and copies just that to /lib/uhomey/.
+# Relative paths are relative to this file. Everything freezes, uhomey's error texts
+# (texts.py) too: tools/deploy.py sees what is frozen and copies none of it.
 import os
 
 options.defaults(port_manifest="$(PORT_DIR)/boards/manifest.py")

@@ -54,12 +54,13 @@ def test_first_deploy_lands_the_library_config_ca_and_tokens_then_a_second_copie
     cfg = sim_config(sim, tmp_path)
     plan, out = run(cfg, board)
     files = board.files()
-    expected = {"lib/uhomey/" + n[:-3] + ".mpy" for n in UHOMEY} | {"lib/uhomey/messages.txt", "config.json",
-                                                                     "ca.der", "tokens.json"}
+    expected = {"lib/uhomey/" + n[:-3] + ".mpy" for n in UHOMEY if n != "texts.py"} | {
+        "lib/uhomey/texts.py", "config.json", "ca.der", "tokens.json"}
     assert set(files) == expected
     assert sorted(board.writes) == sorted(expected)
     assert files["ca.der"] == sim.ca_der
-    assert files["lib/uhomey/messages.txt"] == (ROOT / "lib" / "uhomey" / "messages.txt").read_bytes()
+    # the error texts travel as source: the device reads them a line at a time, only on an error
+    assert files["lib/uhomey/texts.py"] == (ROOT / "lib" / "uhomey" / "texts.py").read_bytes()
     assert all(files[p][:2] == b"M\x06" for p in files if p.endswith(".mpy"))  # .mpy version 6
     on_board = json.loads(files["config.json"])
     assert on_board["tls"]["ca"] == "ca.der" and on_board["tokens"] == "tokens.json"
@@ -102,7 +103,7 @@ def test_a_changed_config_or_board_file_is_the_only_one_copied_and_stale_modules
     plan, out = run(cfg, board, source=True)  # from .mpy to source: every .mpy is removed
     assert "copying source (source requested with --source)" in out
     assert sorted(p for p in board.files() if p.startswith("lib/")) == sorted(
-        ["lib/uhomey/" + n for n in UHOMEY] + ["lib/uhomey/messages.txt"])
+        ["lib/uhomey/" + n for n in UHOMEY])
 
 
 def test_the_deployed_board_runs_uhomey_from_mpy(sim, tmp_path, board, mpy):
@@ -254,10 +255,11 @@ def test_dry_run_without_a_board_prints_the_plan_for_an_empty_board(sim, tmp_pat
     assert sim.password not in p.stdout + p.stderr
 
 
-def test_a_package_frozen_into_the_firmware_gets_only_its_data_files(tmp_path):
+def test_a_package_frozen_into_the_firmware_gets_nothing_copied(tmp_path):
+    # frozen, texts.py is imported from flash like every other module of uhomey
     target = {"march": None, "source": False, "frozen": {"uhomey"}}
     items = deploy.package_items("lib/uhomey", "lib/uhomey", target, str(tmp_path))
-    assert [i.path for i in items] == ["lib/uhomey/messages.txt"]
+    assert [i.path for i in items] == []
 
 
 def test_the_probe_reads_the_boards_micropython_and_finds_nothing_of_ours_frozen(board):

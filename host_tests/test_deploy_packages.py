@@ -40,8 +40,8 @@ def test_mip_installs_the_library_and_it_imports(board, tmp_path, mpy):
     finally:
         link.close()
     files = board.files()
-    assert "lib/uhomey/messages.txt" in files and "lib/uhomey/http.py" in files
+    assert "lib/uhomey/texts.py" in files and "lib/uhomey/http.py" in files
     r = mpy("import sys\nsys.path.insert(0, 'lib')\nimport uhomey\nprint(uhomey.__file__, uhomey.__version__)\n"
-            "from uhomey.errors import why\nprint(why(55, 'X'))\n", cwd=str(tmp_path / "board")).check()
+            "from uhomey.errors import text\nprint(text('no_device', 'X'))\n", cwd=str(tmp_path / "board")).check()
     assert "lib/uhomey/__init__.py" in r.out
     assert 'no device named "X" on the Homey' in r.out

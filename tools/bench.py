@@ -9,9 +9,11 @@ Prints tables (no assertions on timing):
   3. a naive button written with micropython-lib `requests` (new connection per
      call, GET the whole device, then PUT), same presses, and the ratio;
   4. the smallest `-X heapsize` at which login + toggle (and a warm boot +
-     toggle) pass, per home size, from source and from .mpy; library sizes.
+     toggle) pass, per home size, from source, from .mpy and frozen into the
+     firmware (a unix port built from $MICROPY_DIR, cached under build/; the
+     column is skipped, with the reason, when there is no tree); library sizes.
 
-Run: .venv/bin/python tools/bench.py [--quick] [--json FILE]   (or `make bench`)
+Run: .venv/bin/python tools/bench.py [--quick] [--devices 600] [--json FILE]   (or `make bench`)
 Everything listens on 127.0.0.1 only and is stopped at the end.
 """
 import argparse
@@ -34,7 +36,7 @@ for _p in (HERE, os.path.join(ROOT, "host_tests")):
 
 import mpybuild  # noqa: E402
 from homeysim import Simulator  # noqa: E402
-from mpyrun import micropython_binary, run_mpy  # noqa: E402
+from mpyrun import MpyResult, micropython_binary, run_mpy  # noqa: E402
 
 MARK = "@@BENCH@@"
 OK = "@@OK@@"
@@ -147,6 +149,27 @@ import uhomey
 h = uhomey.connect(%r)
 h.toggle(%r)
 print(%r)
+"""
+
+# Where the heap goes: what is allocated (after a full collection) at each step of a boot +
+# toggle, and which uhomey modules are loaded then.
+RESIDENT_CODE = """
+import gc, sys, json
+def step(name):
+    gc.collect()
+    mods = sorted(k[7:] for k in sys.modules if k.startswith("uhomey."))
+    out.append([name, gc.mem_alloc(), mods])
+out = []
+step("start")
+import uhomey
+step("import uhomey")
+h = uhomey.connect(%r)
+step("connect")
+h.toggle(%r)
+step("toggle by name")
+h.toggle(%r)
+step("2nd toggle")
+print(%r + json.dumps(out))
 """
 
 
@@ -398,12 +421,12 @@ def bench_naive(sim, wd, n, heap, warm_res):
 class Prober:
     """Runs one heap probe: a process that must print OK at a given heapsize."""
 
-    def __init__(self, wd, label, config, tokens_seed, path, timeout):
+    def __init__(self, wd, label, config, tokens_seed, build, timeout):
         self.wd = wd
         self.label = label
         self.config = config
         self.tokens_seed = tokens_seed
-        self.path = path
+        self.build = build
         self.timeout = timeout
         self.runs = {}  # kb -> (passed, tail, seconds) of the last run there
         self.count = 0
@@ -425,7 +448,7 @@ class Prober:
         if self.tokens_seed:
             shutil.copy(self.tokens_seed, os.path.join(d, "tokens.json"))
         t = time.monotonic()
-        r = run_mpy(HEAP_CODE % (cfg, NAME, OK), heapsize="%dk" % kb, timeout=self.timeout, path=self.path)
+        r = run_build(HEAP_CODE % (cfg, NAME, OK), self.build, "%dk" % kb, self.timeout)
         dt = time.monotonic() - t
         passed = r.rc == 0 and OK in r.out
         tail = "" if passed else "\n".join((r.out + r.err).strip().splitlines()[-4:])
@@ -434,6 +457,20 @@ class Prober:
             self.runs[kb] = (passed, tail, dt)
         shutil.rmtree(d, ignore_errors=True)
         return passed, tail, dt
+
+
+def run_build(code, build, heapsize, timeout):
+    """Run code under MicroPython with uhomey as `build` holds it: {"path": [folders]} on the pinned
+    binary (lib/ last on the path), or {"binary": a port with uhomey frozen in} (nothing on the path)."""
+    if not build.get("binary"):
+        return run_mpy(code, heapsize=heapsize, timeout=timeout, path=build["path"])
+    cmd = [build["binary"], "-X", "heapsize=%s" % heapsize, "-c", code]
+    env = dict(os.environ, MICROPYPATH=".frozen")
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return MpyResult(-9, "", "[killed after %ss]" % timeout)
+    return MpyResult(p.returncode, p.stdout, p.stderr)
 
 
 def bisect(probe, lo, hi, step):
@@ -530,10 +567,18 @@ def _bench_heap(sims, wd, counts, lo, hi, step, workers, timeout, short):
     src_path = [mpybuild.build(os.path.join(short, "src"), source=True)["dir"]]
     sizes = mpybuild.build(os.path.join(short, "mpy"))
     mpy_path = [sizes["dir"]]
-    # the .mpy build must really be what is imported
-    chk = run_mpy("import uhomey; print(uhomey.__file__)", path=mpy_path, timeout=20)
-    if ".mpy" not in chk.out:
-        raise RuntimeError("the .mpy build is not what MicroPython imports: %r" % chk)
+    builds = [("source", {"path": src_path}), (".mpy", {"path": mpy_path})]
+    binary, why_not = mpybuild.frozen_port(os.path.join(ROOT, "build", "frozen-port"))
+    if binary:
+        builds.append(("frozen", {"binary": binary}))
+    # each build must really be what is imported
+    for build, spec in builds:
+        chk = run_build("import uhomey; print(uhomey.__file__)", spec, "1024k", 20)
+        f = chk.out.strip()
+        good = {"source": f.endswith(".py") and f.startswith(short), ".mpy": f.endswith(".mpy"),
+                "frozen": f.startswith("uhomey/") or f.startswith(".frozen/")}[build]
+        if not good:
+            raise RuntimeError("the %s build is not what MicroPython imports: %r" % (build, chk))
     hw = fresh_dir(os.path.join(wd, "heap"))
     jobs = []
     costs = {}
@@ -542,12 +587,12 @@ def _bench_heap(sims, wd, counts, lo, hi, step, workers, timeout, short):
         cfg_login = os.path.join(hw, "login-%d.json" % n)
         sim.write_config(cfg_login, mode="cloud", scheme="https")
         cfg_warm, tokens, login_roles = seed_tokens(sim, hw, n)
-        for build, path in (("source", src_path), (".mpy", mpy_path)):
-            tag = "src" if build == "source" else "mpy"
+        for build, spec in builds:
+            tag = {"source": "src", ".mpy": "mpy", "frozen": "frz"}[build]
             jobs.append({"kind": "login", "build": build, "devices": n,
-                         "probe": Prober(hw, "login-%d-%s" % (n, tag), cfg_login, None, path, timeout)})
+                         "probe": Prober(hw, "login-%d-%s" % (n, tag), cfg_login, None, spec, timeout)})
             jobs.append({"kind": "warm", "build": build, "devices": n,
-                         "probe": Prober(hw, "warm-%d-%s" % (n, tag), cfg_warm, tokens, path, timeout)})
+                         "probe": Prober(hw, "warm-%d-%s" % (n, tag), cfg_warm, tokens, spec, timeout)})
         costs[n] = {"login": login_roles, "warm": warm_cost(sim, jobs[-1]["probe"])}
     jobs.sort(key=lambda j: (-j["devices"], j["kind"]))  # the slow ones first
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as ex:
@@ -564,21 +609,31 @@ def _bench_heap(sims, wd, counts, lo, hi, step, workers, timeout, short):
     print("\n4. Heap: smallest -X heapsize that passes (MicroPython, %dk steps, %dk..%dk); "
           "pass = the script prints its marker" % (step, lo, hi))
     rows = []
+    names = [b for b, _ in builds]
     for kind, what in (("login", "fresh login + toggle by name"), ("warm", "warm boot (stored session) + toggle by name")):
-        for build in ("source", ".mpy"):
+        for build in names:
             rows.append([what if build == "source" else "", build] + [cell(kind, build, n) for n in counts])
     table(["", "import"] + ["%d devices" % n for n in counts], rows)
+    if not binary:
+        print("  frozen: skipped (%s)" % why_not)
+    else:
+        print("  frozen: a unix port built from %s with lib/manifest.py frozen in (%s); its binary is"
+              % (os.environ.get("MICROPY_DIR"), os.path.relpath(binary, ROOT)))
+        print("  not the pinned one the other rows run on, so compare its column with care")
     flat = {}
     for kind in ("login", "warm"):
-        for build in ("source", ".mpy"):
+        for build in names:
             v = [r["min_kb"] for r in results if r["kind"] == kind and r["build"] == build]
             flat[kind + " " + build] = (None if None in v else max(v) - min(v))
-    worst_src = [r["min_kb"] for r in results if r["kind"] == "login" and r["build"] == "source"]
-    worst = None if (not worst_src or None in worst_src) else max(worst_src)
-    print("  target: login from source <= 64k (aim 48k); worst here: %s -> %s"
-          % ("%dk" % worst if worst else ">%dk" % hi,
-             "within target" if worst and worst <= 48 else "within 64k, above the 48k aim" if worst and worst <= 64
-             else "ABOVE TARGET"))
+    for kind, limit, aim, build in (("login", 64, 48, ".mpy"), ("warm", 48, 48, ".mpy"), ("login", 128, 128, "source"),
+                                    ("warm", 128, 128, "source")):
+        v = [r["min_kb"] for r in results if r["kind"] == kind and r["build"] == build]
+        worst = None if (not v or None in v) else max(v)
+        verdict = ("ABOVE TARGET" if worst is None or worst > limit else
+                   "within target" if worst <= aim else "within %dk, above the %dk aim" % (limit, aim))
+        print("  target: %s from %s <= %dk%s; worst here: %s -> %s"
+              % (kind, build, limit, " (aim %dk)" % aim if aim < limit else "",
+                 "%dk" % worst if worst else ">%dk" % hi, verdict))
     print("  spread across home sizes (flat is the goal): %s"
           % ", ".join("%s %s" % (k, "%dk" % v if v is not None else "n/a") for k, v in flat.items()))
     for n in counts:
@@ -587,7 +642,7 @@ def _bench_heap(sims, wd, counts, lo, hi, step, workers, timeout, short):
               % (n, "/".join("%s %d" % kv for kv in sorted(c["login"].items())),
                  "/".join("%s %d" % kv for kv in sorted(c["warm"]["by_role"].items())), ", ".join(c["warm"]["sequence"]),
                  "" if c["warm"]["passed"] else "  [FAILED at 1024k: %s]" % short_tail(c["warm"]["tail"])))
-    print("  library: %d files, %d bytes of .py, %d bytes of .mpy; both imported from %s/{src,mpy} "
+    print("  library: %d files, %d bytes of .py, %d bytes of .mpy; imported from %s/{src,mpy} "
           "(one path length on every machine: file names are interned)"
           % (sizes["files"], sizes["py_bytes"], sizes["mpy_bytes"], short))
     if any(r["bumped"] for r in results):
@@ -601,9 +656,45 @@ def _bench_heap(sims, wd, counts, lo, hi, step, workers, timeout, short):
             continue
         print("    %-5s %-6s %4d dev at %dk (%d/%d later runs pass): %s"
               % (r["kind"], r["build"], r["devices"], b["kb"], b["passes"], b["runs"], short_tail(b["tail"])))
+    resident = bench_resident(sims[max(counts)], hw, builds, cfg_login_of(hw, max(counts)))
     print("  %d probe processes, %.0f s of probing" % (sum(r["probes"] for r in results),
                                                      sum(r["seconds"] for r in results)))
-    return {"sizes": sizes, "results": results, "spread_kb": flat, "requests": costs}
+    return {"sizes": sizes, "results": results, "spread_kb": flat, "requests": costs, "frozen": binary or why_not,
+            "resident": resident}
+
+
+def cfg_login_of(hw, n):
+    return os.path.join(hw, "login-%d.json" % n)
+
+
+def bench_resident(sim, hw, builds, cfg_login):
+    """Heap in use (after a full collection) at each step of a first login and of a warm boot,
+    per build, at a generous heap: where the heap goes, step by step."""
+    rows, out = [], {}
+    for kind in ("login", "warm"):
+        d = fresh_dir(os.path.join(hw, "resident-%s" % kind))
+        cfg = os.path.join(d, "config.json")
+        shutil.copy(cfg_login, cfg)
+        for build, spec in builds:
+            if kind == "warm":  # a session stored by the login run of the same build
+                shutil.copy(os.path.join(hw, "resident-login", "tokens-%s.json" % build), os.path.join(d, "tokens.json"))
+            elif os.path.exists(os.path.join(d, "tokens.json")):
+                os.remove(os.path.join(d, "tokens.json"))
+            r = run_build(RESIDENT_CODE % (cfg, NAME, NAME, MARK), spec, "1024k", 120)
+            steps = parse(r.out, r.err)
+            if kind == "login":
+                shutil.copy(os.path.join(d, "tokens.json"), os.path.join(d, "tokens-%s.json" % build))
+            out[(kind, build)] = steps
+            rows.append(["first login" if kind == "login" else "warm boot", build]
+                        + ["%.1f" % (s[1] / KB) for s in steps[1:]])
+    print("\n  where the heap goes: KB in use after a full collection, %d devices, -X heapsize=1024k" % len(sim.homey(0).devices))
+    table(["boot", "import"] + [s[0] for s in next(iter(out.values()))[1:]], rows, indent="    ")
+    for (kind, build), steps in out.items():
+        if build == ".mpy":
+            print("    %s, .mpy, modules loaded after each step:" % kind)
+            for name, _, mods in steps[1:]:
+                print("      %-15s %s" % (name, " ".join(mods)))
+    return {"%s %s" % k: v for k, v in out.items()}
 
 
 # ---- main ------------------------------------------------------------------------------
@@ -625,7 +716,8 @@ def section(results, name, fn, *args):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer presses, 3 and 100 devices only")
+    ap.add_argument("--quick", action="store_true", help="fewer presses, the 600-device home only")
+    ap.add_argument("--devices", type=int, nargs="+", help="home sizes for the heap table (default 3 600 1000)")
     ap.add_argument("--json", metavar="FILE", help="also save the results as JSON")
     ap.add_argument("--presses", type=int, help="presses per timing run (default 50, quick 15)")
     ap.add_argument("--heap", default="128k", help="MicroPython heap for the timing runs (default 128k)")
@@ -637,7 +729,7 @@ def main(argv=None):
 
     started = time.monotonic()
     n = args.presses or (15 if args.quick else 50)
-    counts = (3, 100) if args.quick else (3, 100, 1000)
+    counts = tuple(args.devices or ((600,) if args.quick else (3, 600, 1000)))
     wd = os.path.abspath(args.workdir)
     os.makedirs(wd, exist_ok=True)
     v = versions()
@@ -650,7 +742,7 @@ def main(argv=None):
     try:
         for c in counts:
             sims[c] = Simulator(workdir=fresh_dir(os.path.join(wd, "sim-%d" % c)), devices=c).start()
-        sim = sims[3]
+        sim = sims[min(counts)]
         # a section that fails (lib/ is being changed under us) is reported and the others still run
         if not args.heap_only:
             section(results, "login", bench_login, sim, wd, ("mpy", "cpython"))

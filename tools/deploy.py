@@ -87,8 +87,9 @@ def target_of(info, source=False):
 
 def package_items(src, dst, target, build):
     """Items for every file under ROOT/src, walked (no fixed module list): .py compiled to
-    .mpy for the target (or kept as source), data files (messages.txt) as they are. A
-    package frozen into the board's firmware gets its data files only."""
+    .mpy for the target (or kept as source); data files, and modules the device reads as a
+    file (mpybuild.READ_AS_FILE: uhomey's texts.py), as they are. A package frozen into the
+    board's firmware gets its data files only (a frozen texts.py is imported from flash)."""
     items = []
     top = os.path.join(ROOT, src)
     pkg = os.path.basename(dst)
@@ -102,7 +103,7 @@ def package_items(src, dst, target, build):
             rel = os.path.relpath(path, top).replace(os.sep, "/")
             if frozen and name.endswith(".py"):
                 continue
-            if not name.endswith(".py") or target["source"]:
+            if not name.endswith(".py") or target["source"] or name in mpybuild.READ_AS_FILE:
                 with open(path, "rb") as f:
                     items.append(Item("%s/%s" % (dst, rel), f.read(), "%s/%s" % (src, rel)))
                 continue

@@ -1,7 +1,8 @@
 """Code as it goes onto a board: each .py compiled with mpy-cross (or copied, for a
-from-source install), and the files beside them (messages.txt, the error texts) copied.
-`build()` makes lib/uhomey for the demo and the bench; deploy.py compiles single files
-for a board's architecture with `compile_file()`."""
+from-source install), texts.py (the error texts, read as a file) copied as it is; or
+frozen into a MicroPython unix port built from a source tree. `build()` makes lib/uhomey
+for the demo and the bench; deploy.py compiles single files for a board's architecture
+with `compile_file()`."""
 import os
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG = os.path.join(ROOT, "lib", "uhomey")
+READ_AS_FILE = ("texts.py",)  # the error texts: read a line at a time on the device (errors.text)
 
 
 def cross():
@@ -35,15 +37,56 @@ def build(out_dir, source=False):
     for name in sorted(os.listdir(PKG)):
         src = os.path.join(PKG, name)
         if not name.endswith(".py"):
-            if os.path.isfile(src):
-                shutil.copy(src, dst)
-            continue
+            continue  # README.md: the device needs only the modules
         sizes["files"] += 1
         sizes["py_bytes"] += os.path.getsize(src)
-        if source:
+        if source or name in READ_AS_FILE:
             shutil.copy(src, dst)
             continue
         out = os.path.join(dst, name[:-3] + ".mpy")
         compile_file(src, out, "uhomey/" + name)
         sizes["mpy_bytes"] += os.path.getsize(out)
     return sizes
+
+
+def frozen_port(out_dir, micropy_dir=None):
+    """The MicroPython unix port with lib/uhomey frozen into it (lib/manifest.py), built from
+    the source tree at `micropy_dir` (default: env MICROPY_DIR) into out_dir, and rebuilt only
+    when lib/ or the tree's path changes. Returns (binary, None), or (None, why there is none)."""
+    micropy_dir = micropy_dir or os.environ.get("MICROPY_DIR")
+    if not micropy_dir:
+        return None, "no MicroPython source tree: set MICROPY_DIR to one (with lib/mbedtls) for a frozen column"
+    port = os.path.join(micropy_dir, "ports", "unix")
+    if not os.path.isfile(os.path.join(port, "Makefile")):
+        return None, "MICROPY_DIR=%s has no ports/unix/Makefile" % micropy_dir
+    out_dir = os.path.abspath(out_dir)
+    binary = os.path.join(out_dir, "micropython")
+    stamp = os.path.join(out_dir, "uhomey.stamp")
+    want = _lib_digest(micropy_dir)
+    if os.path.exists(binary) and os.path.exists(stamp):
+        with open(stamp) as f:
+            if f.read() == want:
+                return binary, None
+    cmd = ["make", "-C", port, "-j%d" % (os.cpu_count() or 1), "BUILD=" + out_dir, "MICROPY_PY_BTREE=0",
+           "MICROPY_PY_FFI=0", "FROZEN_MANIFEST=" + os.path.join(ROOT, "lib", "manifest.py")]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    if p.returncode != 0 or not os.path.exists(binary):
+        tail = (p.stdout + p.stderr).strip().splitlines()[-6:]
+        return None, "building the frozen unix port failed:\n    " + "\n    ".join(tail)
+    with open(stamp, "w") as f:
+        f.write(want)
+    return binary, None
+
+
+def _lib_digest(micropy_dir):
+    """What a frozen build depends on here: the manifest, the modules and the tree's path."""
+    import hashlib
+
+    h = hashlib.sha256(os.path.abspath(micropy_dir).encode())
+    paths = [os.path.join(ROOT, "lib", "manifest.py")]
+    paths += [os.path.join(PKG, n) for n in sorted(os.listdir(PKG)) if n.endswith(".py")]
+    for path in paths:
+        h.update(os.path.basename(path).encode() + b"\0")
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()

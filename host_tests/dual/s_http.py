@@ -1,7 +1,7 @@
 # Drives uhomey's HTTP client through a list of requests (CPython and MicroPython).
 from uhomey.errors import HomeyError
 from uhomey.http import Http
-from uhomey.oauth import CookieJar
+from uhomey.consent import CookieJar
 
 
 def sequence(base, steps, timeout=2):

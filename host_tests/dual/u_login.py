@@ -1,5 +1,5 @@
 # Consent-page parsing, JWT reading and the Homey choice (CPython and MicroPython).
-from uhomey import consent, jwt, oauth
+from uhomey import consent
 from uhomey.errors import AuthError, ProtocolError
 from uhomey.form import b64url_decode
 
@@ -55,7 +55,7 @@ def test_parse_attrs():
 
 
 def test_consent_tags_across_reads_and_overlong_tags():
-    size = len(consent._buf)
+    size = consent.MAX_TAG
     long_tag = b"<input name=x value='" + b"y" * (size + 50) + b"'>"
     page = b"<p>" + long_tag + b"<input name=_csrf value=c1><INPUT/ name=resource value=resource.homey.z>"
     for step in (1, 5, 100, size, 5000):
@@ -89,26 +89,26 @@ def _jwt(payload):
 
 
 def test_jwt_homey_variants():
-    assert jwt.jwt_homey(_jwt({"homey": "h1", "pad": "~~~?>"})) == "h1"
-    assert jwt.jwt_homey(_jwt({"homeyId": "h2"})) == "h2"
-    assert jwt.jwt_homey(_jwt({"homeys": ["h3", "h4"]})) == "h3"
-    assert jwt.jwt_homey(_jwt({"homey": {"_id": "h5"}})) == "h5"
-    assert jwt.jwt_homey(_jwt({"sub": "x"})) is None
-    assert jwt.jwt_homey("not-a-jwt") is None
-    assert jwt.jwt_homey("a.!!!.c") is None
-    assert jwt.jwt_homey("a.%s.c" % "bm90IGpzb24") is None  # 'not json'
+    assert consent.jwt_homey(_jwt({"homey": "h1", "pad": "~~~?>"})) == "h1"
+    assert consent.jwt_homey(_jwt({"homeyId": "h2"})) == "h2"
+    assert consent.jwt_homey(_jwt({"homeys": ["h3", "h4"]})) == "h3"
+    assert consent.jwt_homey(_jwt({"homey": {"_id": "h5"}})) == "h5"
+    assert consent.jwt_homey(_jwt({"sub": "x"})) is None
+    assert consent.jwt_homey("not-a-jwt") is None
+    assert consent.jwt_homey("a.!!!.c") is None
+    assert consent.jwt_homey("a.%s.c" % "bm90IGpzb24") is None  # 'not json'
     assert b64url_decode(_jwt({"homey": "h1"}).split(".")[1])
 
 
 def test_choose_homey():
     offered = ["resource.homey.A", "resource.homey.B"]
-    assert jwt.choose_homey(offered, "", "B") == "B"
-    assert jwt.choose_homey(offered, "A", "B") == "A"
-    assert jwt.choose_homey(["resource.homey.A"], "", None) == "A"
-    assert jwt.choose_homey(["resource.homey.A"], "", "Z") == "A"
+    assert consent.choose_homey(offered, "", "B") == "B"
+    assert consent.choose_homey(offered, "A", "B") == "A"
+    assert consent.choose_homey(["resource.homey.A"], "", None) == "A"
+    assert consent.choose_homey(["resource.homey.A"], "", "Z") == "A"
     for args in ((offered, "", None), (offered, "", "Z"), (offered, "C", "A"), ([], "", None)):
         try:
-            jwt.choose_homey(*args)
+            consent.choose_homey(*args)
         except AuthError as e:
             msg = str(e)
             if args[0]:
@@ -119,12 +119,12 @@ def test_choose_homey():
 
 def test_code_from_location():
     r = FakeResp(headers=[("Location", "http://localhost/?code=c%2F1&state=&lang=en")])
-    assert oauth.code_from(r, {}) == "c/1" and r.closed
+    assert consent.code_from(r, {}) == "c/1" and r.closed
     for loc, cls in ((None, ProtocolError), ("http://localhost/?state=x", ProtocolError),
                      ("http://localhost/?error=access_denied", AuthError)):
         r = FakeResp(headers=[("location", loc)] if loc else [])
         try:
-            oauth.code_from(r, {})
+            consent.code_from(r, {})
         except cls:
             pass
         else:

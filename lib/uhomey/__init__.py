@@ -1,5 +1,6 @@
 # uhomey: a Homey client small enough for an ESP32 wall button.
 #   h = uhomey.connect("config.json"); h.toggle("Kitchen light")
+# The module map and the data flow of a press and of a login: README.md here.
 from .errors import (  # noqa: F401
     AuthError,
     ConfigError,
@@ -23,14 +24,25 @@ def connect(config, eager=True, clock=None):
     now, so a wrong password shows up here; a stored session costs no request.
     Firmware passes eager=False to boot without the network.
     """
-    from .compat import unload
-    from .start import start
+    from .auth import Cloud
+    from .compat import run_and_unload, ticks_ms
+    from .http import Http
+    from .store import Store
 
-    try:
-        parts = start(config, eager, clock)
-    finally:
-        start = None
-        unload("start")  # gone before the Homey layer compiles, and off every press's heap
-    from .homey import Homey
+    # read once: the checks are not needed again, so config.py is dropped after
+    cfg = run_and_unload("config", "check" if isinstance(config, dict) else "load", config)
+    store = Store(cfg["tokens"])
+    http = Http(cfg["tls"], cfg["timeout"])
+    clock = clock or ticks_ms
+    if cfg["mode"] == "apikey":
+        from .apikey import ApiKey  # a Homey Pro's key: the rarer setup loads it only then
 
-    return Homey(*parts)
+        auth = ApiKey(cfg, store, http)
+    else:
+        auth = Cloud(cfg, store, http, clock)
+        if eager:
+            auth.bearer()  # a new session finds the Homey's address too
+            auth.base()
+    from .homey import Homey  # after the login: not held through the heap's busiest moment
+
+    return Homey(cfg, store, http, auth, clock)

@@ -1,6 +1,7 @@
-# Who the Homey calls are made as with a Homey Pro's local API key: no Athom
-# call, ever. The cloud's counterpart is auth.Cloud; each boot loads one.
-from .errors import AuthError, HomeyError, why
+# Who the Homey calls are made as with a Homey Pro's local API key (homey.url
+# and homey.api_key): no Athom call, ever. The cloud's counterpart is
+# auth.Cloud; each boot loads one of the two.
+from .errors import AuthError, text
 
 
 class ApiKey:
@@ -9,6 +10,7 @@ class ApiKey:
     def __init__(self, cfg, store, http, clock=None):
         self.cfg = cfg
         self.store = store
+        self.http = http
         self.url = cfg["homey"]["url"]
 
     @property
@@ -22,19 +24,7 @@ class ApiKey:
         return self.cfg["homey"]["api_key"]
 
     def renew(self):
-        raise AuthError(why(1), 401)  # the Homey refused the API key in homey.api_key: create a new one...
+        raise AuthError(text("apikey_refused"), 401)
 
     def rediscover(self):
         return False
-
-
-def learn_id(h, r):
-    """With no homey.id in the config, the Homey's id from its X-Homey-ID header, kept."""
-    got = r.header("X-Homey-ID")
-    if got and not h.auth.homey_id:
-        try:
-            h.store.update(homey_id=got)
-        except HomeyError as e:
-            from . import log
-
-            log.warning("%s", e)

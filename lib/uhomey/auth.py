@@ -1,12 +1,14 @@
-# Who the Homey calls are made as, and where they go, with Athom's cloud:
+# Who the Homey calls are made as, and where they go, with Athom's cloud
+# (a Homey Pro's local API key is apikey.py; each boot loads one of the two):
 # Athom tokens -> delegation -> Homey session, each renewed only when the
-# layer above it is refused (see cloud.py), never in a loop. (A Homey Pro's
-# local API key is apikey.py: no Athom call, ever.)
-# The cloud and discovery code is imported only when a renewal is due and
-# unloaded afterwards: a boot with a stored session never compiles it.
-from .compat import collect, unload
+# layer above it is refused, never in a loop. The work is in athom.py
+# (renewal, discovery) and login.py (the password login), each loaded when due
+# and dropped after: hours or a lifetime apart, they would otherwise hold RAM
+# that every press needs.
+from .compat import const, run_and_unload, ticks_diff
+from .errors import AuthError
 
-PHASE_MODULES = "cloud tokens grant discover login oauth jwt consent form config tlsctx jwalk jbytes"
+_REFUSED_PAUSE_MS = const(900000)  # no second try with a password Athom just refused: 15 min
 
 
 class Cloud:
@@ -33,51 +35,39 @@ class Cloud:
         return self.cfg["homey"]["id"] or self.store.get("homey_id") or None
 
     def base(self):
+        """The Homey's URL: the config's, the stored one, or found by a discovery."""
         url = self.cfg["homey"]["url"] or self.store.get("homey_url")
         if url:
             return url
-        return phase("discover", "discover", self)
+        return run_and_unload("athom", "discover", self)
 
     def bearer(self):
         return self.store.get("homey_session") or self.renew()
 
     def renew(self):
         """A new Homey session (delegation, and a refresh or login when those are due)."""
-        if self.athom["api_url"][:6] == "https:":
-            self.http.context()  # its ~3 KB block first, before compiling the login fragments the heap
-        if not self.store.get("refresh_token"):  # a password login, before any of the cloud layer loads
-            compile_login()
-            phase("login", "login", self)
-        return phase("cloud", "renew", self)
+        if not self.store.get("refresh_token"):
+            self.login()  # before the access token is asked for: there is none to refresh
+        return run_and_unload("athom", "renew", self)
+
+    def login(self):
+        """The password login: login.py gets the code (loaded apart and dropped after: it runs
+        once in a device's life), athom.py exchanges it for tokens and keeps them."""
+        now = self.clock()
+        if self.login_refused is not None and ticks_diff(now, self.login_refused[0]) < _REFUSED_PAUSE_MS:
+            raise self.login_refused[1]
+        if self.athom["api_url"].startswith("https:"):
+            self.http.context()  # the TLS context's blocks first, while the heap is still whole
+        try:
+            code, hid = run_and_unload("login", "password_login", self.http, self.cfg)
+            run_and_unload("athom", "exchange_code", self, code, hid)
+        except AuthError as e:
+            if e.status in (400, 401, 403) and e.code != "invalid_grant":  # an expired code is no refusal
+                self.login_refused = (now, e)
+            raise
 
     def rediscover(self):
         """The Homey's address stopped answering: look it up again (at most once a minute)."""
         if self.cfg["homey"]["url"]:
             return False
-        return phase("discover", "again", self)
-
-
-def phase(mod, fn, a):
-    """uhomey.<mod>.<fn>(a), a step of a renewal or discovery, compiled from a shallow stack
-    after a full collection; its modules are unloaded afterwards, even when it fails."""
-    collect()
-    m = __import__("uhomey." + mod, None, None, (fn,))
-    try:
-        return getattr(m, fn)(a)
-    finally:
-        m = None
-        unload(PHASE_MODULES)
-
-
-def compile_login():
-    """A password login is due: compile its modules now, while the heap holds no answers,
-    cookies or tokens yet (compiling costs far more heap than running), each after the ones
-    it imports, so that no compile runs nested inside another. grant.py waits for the end of
-    the consent step. No reference outlives this call, so unloading them frees them."""
-    import sys
-
-    for name in "log form consent login oauth jwt".split():
-        name = "uhomey." + name
-        if name not in sys.modules:  # connect() may have compiled them already
-            collect()
-            __import__(name)
+        return run_and_unload("athom", "rediscover", self)

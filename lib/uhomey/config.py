@@ -1,6 +1,6 @@
 # Reads and checks the config file. Every complaint names the key and says
 # what to put there; none repeats a secret's value.
-from .errors import ConfigError, fault
+from .errors import ConfigError
 
 
 def path_join(base_dir, name):
@@ -17,9 +17,9 @@ def load(path):
         with open(path) as f:
             raw = json.load(f)
     except OSError:
-        raise fault(ConfigError, 10, path)  # cannot read the config file %s: does it exist?
+        raise ConfigError.of("config_unreadable", path)
     except ValueError:
-        raise fault(ConfigError, 11, path)  # the config file %s is not valid JSON: check commas and quotes
+        raise ConfigError.of("config_not_json", path)
     i = path.rfind("/")
     return check(raw, "" if i < 0 else (path[:i] or "/"), path)
 
@@ -29,27 +29,27 @@ def _section(raw, name, defaults, where):
     if sec is None:
         sec = {}
     if not isinstance(sec, dict):
-        raise fault(ConfigError, 12, where, name)  # %s: `%s` must be an object
+        raise ConfigError.of("config_not_object", where, name)
     out = dict(sec)
     for key, default in defaults:
         v = out.get(key)
         if v is None:
             out[key] = default
         elif not isinstance(v, str):
-            raise fault(ConfigError, 13, where, name, key)  # %s: %s.%s must be a string
+            raise ConfigError.of("config_not_string", where, name, key)
     return out
 
 
 def _url(where, key, value):
     if value and not (value.startswith("http://") or value.startswith("https://")):
-        raise fault(ConfigError, 14, where, key, value[:60])  # %s: %s must start with http:// or https://...
+        raise ConfigError.of("config_bad_url", where, key, value[:60])
     return value.rstrip("/")
 
 
 def check(raw, base_dir="", where="config"):
     """Validate a config dict (as read from JSON). Returns a new, normalised dict."""
     if not isinstance(raw, dict):
-        raise fault(ConfigError, 15, where)  # %s: the top level must be a JSON object
+        raise ConfigError.of("config_top_not_object", where)
     cfg = dict(raw)
     athom = _section(raw, "athom", (
         ("email", ""),
@@ -73,47 +73,47 @@ def check(raw, base_dir="", where="config"):
     for key in ("url", "webhook_url"):
         homey[key] = _url(where, "homey." + key, homey[key])
     if athom["client_auth"] not in ("basic", "form"):
-        raise fault(ConfigError, 16, where)  # %s: athom.client_auth must be "basic" or "form"
+        raise ConfigError.of("config_client_auth", where)
     otp = athom["otp"].replace(" ", "")
     if otp and not (len(otp) == 6 and otp.isdigit()):
-        raise fault(ConfigError, 17, where)  # %s: athom.otp must be the 6-digit code from your...
+        raise ConfigError.of("config_otp", where)
     athom["otp"] = otp
     fresh = homey.get("fresh_ms", 10000)
     if not isinstance(fresh, int) or isinstance(fresh, bool) or fresh < 0:
-        raise fault(ConfigError, 18, where)  # %s: homey.fresh_ms must be a whole number of milliseconds
+        raise ConfigError.of("config_fresh_ms", where)
     homey["fresh_ms"] = fresh
     if homey["api_key"]:
         if not homey["url"]:
-            raise fault(ConfigError, 19, where)  # %s: homey.api_key is set but homey.url is missing: give...
+            raise ConfigError.of("config_api_key_without_url", where)
         cfg["mode"] = "apikey"
     else:
         cfg["mode"] = "cloud"
         for key in ("client_id", "client_secret"):
             if not athom[key]:
-                raise fault(ConfigError, 20, where, key)  # %s: athom.%s is missing: create an app at...
+                raise ConfigError.of("config_no_client", where, key)
     cfg["athom"] = athom
     cfg["homey"] = homey
 
     tls = raw.get("tls") or {}
     if not isinstance(tls, dict):
-        raise fault(ConfigError, 21, where)  # %s: `tls` must be an object
+        raise ConfigError.of("config_tls_not_object", where)
     verify = tls.get("verify", True)
     if not isinstance(verify, bool):
-        raise fault(ConfigError, 22, where)  # %s: tls.verify must be true or false
+        raise ConfigError.of("config_tls_verify", where)
     ca = tls.get("ca") or []
     if isinstance(ca, str):
         ca = [ca]
     if not isinstance(ca, list) or not all(isinstance(c, str) for c in ca):
-        raise fault(ConfigError, 23, where)  # %s: tls.ca must be a file name or a list of file names
+        raise ConfigError.of("config_tls_ca", where)
     cfg["tls"] = {"verify": verify, "ca": [path_join(base_dir, c) for c in ca]}
 
     tokens = raw.get("tokens", "tokens.json")
     if not isinstance(tokens, str) or not tokens:
-        raise fault(ConfigError, 24, where)  # %s: tokens must be a file name
+        raise ConfigError.of("config_tokens", where)
     cfg["tokens"] = path_join(base_dir, tokens)
 
     timeout = raw.get("timeout", 10)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 120:
-        raise fault(ConfigError, 25, where)  # %s: timeout must be a number of seconds between 0 and 120
+        raise ConfigError.of("config_timeout", where)
     cfg["timeout"] = timeout
     return cfg

@@ -1,13 +1,18 @@
 # One TCP (or TLS) connection and its small read buffer: the only place that
-# touches sockets. MicroPython's blocking TLS reads wait for the whole buffer,
-# so reads go through poll + a non-blocking readinto.
+# touches sockets (the TLS context it is handed comes from tlsctx.py).
+# MicroPython's blocking TLS reads wait for the whole buffer, so reads go
+# through poll + a non-blocking readinto.
 import socket
 
-from .compat import MICROPYTHON, ticks_diff, ticks_ms
-from .errors import ProtocolError, fault
+from .compat import MICROPYTHON, const, ticks_diff, ticks_ms
+from .errors import ProtocolError
 
-# The read buffer is 512 bytes; a head line may be up to 8192. (Literals, not named
-# constants: from source, every name is a qstr for good.)
+BUF_SIZE = const(512)  # the read buffer; it also carries a request out in pieces of this size
+MAX_LINE = const(8192)  # the longest head line accepted
+_STATUS_LINE = const(12)  # "HTTP/1.1 200": the bytes every answer starts with
+_TIMED_OUT = const(110)  # ETIMEDOUT, as CPython raises it for a timed-out read
+_IPPROTO_TCP = const(6)  # the same numbers on Linux and lwIP
+_TCP_NODELAY = const(1)
 
 
 class Conn:
@@ -16,7 +21,7 @@ class Conn:
     def __init__(self, host):
         self.host = host
         self.sock = self.raw = self._poll = None
-        self.buf = bytearray(512)
+        self.buf = bytearray(BUF_SIZE)
         self.mv = memoryview(self.buf)
         self.pos = self.end = 0
         self.busy = False
@@ -26,7 +31,7 @@ class Conn:
         self.raw = socket.socket(ai[0], socket.SOCK_STREAM)
         self.settimeout(timeout)
         try:  # a request goes out as head + body: without this, Nagle holds the body ~40 ms
-            self.raw.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY (Linux and lwIP alike)
+            self.raw.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
         except OSError:
             pass
         self.raw.connect(ai[-1])
@@ -70,12 +75,12 @@ class Conn:
                 return n
             left = ms - ticks_diff(ticks_ms(), start)
             if left <= 0 or not self._poller().poll(left):
-                raise OSError(110)
+                raise OSError(_TIMED_OUT)
 
     def await_head(self):
-        """Block for the first bytes of an answer: every status line has 12 ("HTTP/1.1 200")."""
+        """Block for the first bytes of an answer (every status line has them)."""
         if self.pos >= self.end:
-            self.end = self._recv_into(self.mv[:12], True)
+            self.end = self._recv_into(self.mv[:_STATUS_LINE], True)
             self.pos = 0
 
     def close(self):
@@ -96,7 +101,7 @@ class Conn:
         try:
             if MICROPYTHON:
                 return bool(self._poller().poll(0))
-            from ._cpy import readable
+            from .cpython import readable
 
             return readable(self.sock)
         except (OSError, ValueError):
@@ -105,7 +110,8 @@ class Conn:
     def send(self, parts, body=None):
         """A request: its head's pieces (str) and its body (bytes), copied through the read
         buffer (idle while a request goes out) and written a buffer at a time: a short
-        request leaves in one write, and no piece is ever joined into a larger block."""
+        request leaves in one write, and no piece is ever joined into a larger block (a
+        login's query and tokens run to 700 bytes each)."""
         if not MICROPYTHON:
             data = "".join(parts).encode()
             self.sock.sendall(data + body if body else data)
@@ -121,17 +127,17 @@ class Conn:
     def _put(self, p, n):
         m = memoryview(p)  # a str's UTF-8 bytes, not copied
         k = len(m)
-        if n + k > len(self.buf):
+        if n + k > BUF_SIZE:
             if n:
                 self.sock.write(self.mv[:n])
                 n = 0
-            if k > len(self.buf):
+            if k > BUF_SIZE:
                 self.sock.write(m)
                 return 0
         self.mv[n:n + k] = m
         return n + k
 
-    def readline(self, limit=8192):
+    def readline(self, limit=MAX_LINE):
         line = b""
         while True:
             if self.pos >= self.end:
@@ -144,7 +150,7 @@ class Conn:
             line += self.mv[self.pos:stop]
             self.pos = stop
             if len(line) > limit:
-                raise fault(ProtocolError, 26, self.host, limit)  # %s sent a header line over %d bytes
+                raise ProtocolError.of("header_line_too_long", self.host, limit)
             if i >= 0:
                 return line
 
@@ -152,7 +158,7 @@ class Conn:
         """Up to len(mv) bytes; 0 at end of stream. due: see _recv_into."""
         avail = self.end - self.pos
         if avail <= 0:
-            if len(mv) >= len(self.buf):
+            if len(mv) >= BUF_SIZE:
                 return self._recv_into(mv, due)
             self.end = avail = self._recv_into(self.mv)
             self.pos = 0

@@ -1,24 +1,25 @@
-# Reading the consent page without holding it: <input> tags are picked out of
-# the stream through one fixed buffer; tag case, attribute order and quote
-# style vary. Scanned as bytes, never as str: indexing a str would intern each
-# character it meets as a qstr, which is RAM for good.
-from .errors import ProtocolError, fault
+# The consent step of the Athom login (shared/protocol.md, step 3): the page's
+# <input> tags (the _csrf token and the Homeys offered), which Homey to approve
+# (config homey.id, else the one the login JWT names), the accounts host's
+# cookies to replay when approving, and the code in the redirect that follows,
+# which is read and never followed. The page is read through one fixed buffer,
+# as bytes, never held whole; tag case, attribute order and quote style vary.
+from .compat import const
+from .errors import AuthError, ProtocolError
+from .form import b64url_decode, parse_qs, query_get
 
-MAX_PAGE = 65536
+MAX_PAGE = const(65536)
+MAX_TAG = const(512)  # the longest <input> tag read whole; a longer one is skipped
 _WS = b" \t\r\n"
-# The longest <input> tag read whole is 512 bytes (a longer one is skipped); the buffer is
-# made with the module, which the login compiles before the heap is busy.
-_buf = bytearray(512)
-# Entities, each followed by its character, in one string: eight short strings would be
-# interned as qstrs, RAM for good.
-_ENT = "&quot;\" &#39;' &#x27;' &lt;< &gt;> &#x2F;/ &#47;/ &amp;&"
+_ENTITIES = (("&quot;", '"'), ("&#39;", "'"), ("&#x27;", "'"), ("&lt;", "<"), ("&gt;", ">"), ("&#x2F;", "/"),
+             ("&#47;", "/"), ("&amp;", "&"))  # &amp; last: "&amp;lt;" is the text "&lt;"
 
 
 def _entities(s):
     if "&" not in s:
         return s
-    for e in _ENT.split(" "):
-        s = s.replace(e[:-1], e[-1:])  # slices, not e[-1]: indexing a str interns the character
+    for entity, ch in _ENTITIES:
+        s = s.replace(entity, ch)
     return s
 
 
@@ -84,7 +85,7 @@ def consent_inputs(resp):
     """(csrf, [resource values]) from the consent page, read through one fixed buffer."""
     csrf = None
     resources = []
-    buf = _buf
+    buf = bytearray(MAX_TAG)
     mv = memoryview(buf)
     have = total = 0
     while True:
@@ -94,7 +95,7 @@ def consent_inputs(resp):
         total += n
         if total > MAX_PAGE:
             resp.close()
-            raise fault(ProtocolError, 27, MAX_PAGE)  # the consent page is over %d bytes; is this really...
+            raise ProtocolError.of("consent_page_too_big", MAX_PAGE)
         have += n
         i = 0  # what is before i is done with
         while True:
@@ -113,8 +114,7 @@ def consent_inputs(resp):
                 i = have if j == 0 and have == len(buf) else j  # a tag longer than the buffer is skipped
                 break
             try:
-                a = bytes(mv[j:k])
-                a = parse_attrs(a)
+                a = parse_attrs(bytes(mv[j:k]))
             except UnicodeError:
                 a = {}
             name = a.get("name")
@@ -127,5 +127,91 @@ def consent_inputs(resp):
             rest = bytes(mv[i:have])
             have = len(rest)
             buf[:have] = rest
-            rest = None
     return csrf, resources
+
+
+# ---- which Homey to approve ------------------------------------------------------
+
+def jwt_homey(token):
+    """The Homey id a login JWT names (payload `homey`, `homeyId` or `homeys`), or None."""
+    import json
+
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = b64url_decode(parts[1])
+        payload = json.loads(payload)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    for key in ("homey", "homeyId", "homeys"):
+        v = payload.get(key)
+        if isinstance(v, list):
+            v = v[0] if v else None
+        if isinstance(v, dict):
+            v = v.get("id") or v.get("_id")
+        if isinstance(v, str) and v:
+            return v
+    return None
+
+
+def choose_homey(offered, wanted, jwt_id):
+    """The Homey to approve: config homey.id, else the JWT's if offered, else the only one."""
+    ids = [r[len("resource.homey."):] for r in offered]
+    if wanted:
+        if wanted in ids:
+            return wanted
+        raise AuthError.of("homey_id_not_offered", wanted, ", ".join(ids) or "none")
+    if jwt_id and jwt_id in ids:
+        return jwt_id
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        raise AuthError.of("consent_offers_no_homey")
+    raise AuthError.of("several_homeys", ", ".join(ids))
+
+
+# ---- cookies and the code -----------------------------------------------------------
+
+class CookieJar:
+    """Cookies of the accounts host, replayed as they came (the approve step needs `_csrf`)."""
+
+    def __init__(self):
+        self.items = []
+
+    def update(self, resp):
+        for k, line in resp.headers:
+            if k.lower() != "set-cookie":
+                continue
+            i = line.find(";")
+            pair = line if i < 0 else line[:i]
+            j = pair.find("=")
+            if j <= 0:
+                continue
+            name = pair[:j].strip()
+            value = pair[j + 1:].strip()
+            self.items = [kv for kv in self.items if kv[0] != name]
+            if value and "max-age=0" not in line[i:].lower().replace(" ", ""):
+                self.items.append((name, value))
+
+    def header(self):
+        return "; ".join("%s=%s" % kv for kv in self.items)
+
+
+def code_from(resp, athom):
+    """The code from a 302's Location (which is never followed: nothing listens at redirect_uri)."""
+    loc = resp.header("location")
+    resp.close()
+    if not loc:
+        raise ProtocolError.of("consent_no_location")
+    i = loc.find("?")
+    q = parse_qs(loc[i + 1:] if i >= 0 else "")
+    code = query_get(q, "code")
+    if not code:
+        err = query_get(q, "error_description") or query_get(q, "error")
+        if err:
+            raise AuthError.of("consent_refused", err[:120])
+        raise ProtocolError.of("consent_no_code")
+    return code

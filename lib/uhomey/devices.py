@@ -1,33 +1,20 @@
-# Device objects off the Homey's answers: one device (GET devices/device/<id>, which
-# confirms a cached name and brings its values: resolve, the name check of a warm
-# boot) or the whole list (devlist.py), each read in one flat pass (jwalk.py).
-# A lookup module: unloaded after each use (lookup.lookup). Compiled on every boot
-# that presses by name, so it stays small and reuses names the firmware holds.
-from .errors import NotFound, ProtocolError, fault
+# A device by its exact name, on a boot that knows the name: the id cached in
+# the store is confirmed by one read of that device (which brings its values
+# and capabilities too). A name that is new or moved is scanned for in the
+# device list (lists.py). Loaded per lookup and dropped after (homey.py runs it
+# through run_and_unload).
+from .errors import NotFound, ProtocolError
 from .jwalk import walk
 
 
-def read(h, did):
-    """One device (API v2 has no per-capability GET). NotFound if it is gone."""
-    d = []
-    what = "reading device %s" % did
-    walk(h.call("GET", "devices/device/%s" % did, what=what), what, d.append, 1, ("id", "name"))
-    if not d:
-        raise fault(ProtocolError, 28, did)  # reading device %s: the answer is not an object
-    d = d[0]
-    d["id"] = d["id"] or did
-    return d
-
-
 def resolve(h, name):
-    """Device id for an exact name: the id cached in the store, confirmed by one read of
-    that device (which brings its values too); names.py scans the list when it fails."""
+    """Device id for an exact name: the cached id, confirmed; else a scan of the list."""
     did = (h.store.get("names") or {}).get(name)
     if did:
         try:
             d = read(h, did)
             if d.get("name") == name:
-                learn(h, d)
+                h._learn(d)
                 h._checked[name] = did
                 return did
         except NotFound:
@@ -35,19 +22,29 @@ def resolve(h, name):
         from . import log
 
         log.info("device %r was renamed or removed; looking it up again", name)
-    from .names import scan
+    from .lists import find_device
 
-    return scan(h, name, did)
+    return find_device(h, name, did)
 
 
-def learn(h, d):
-    """Keep a device's capability metadata and current values from a read of it."""
-    if d["caps"] is None:
-        return
-    for key in d["caps"]:
-        cap = d["caps"][key]
-        if "value" in cap:
-            h._remember(d["id"], key, cap.pop("value"))
-    if len(h._meta) >= 16 and d["id"] not in h._meta:
-        h._meta.clear()
-    h._meta[d["id"]] = d["caps"]
+def read(h, did):
+    """One device, with its capabilities and values. NotFound if it is gone."""
+    d = []
+    what = "reading device %s" % did
+    walk(h.call("GET", "devices/device/%s" % did, what=what), what, d.append, 1, ("id", "name"))
+    if not d:
+        raise ProtocolError.of("device_not_object", did)
+    d = d[0]
+    d["id"] = d["id"] or did
+    return d
+
+
+def read_v2(h, did, cap):
+    """A capability's value on API v2, which has no per-capability GET: the device is read."""
+    d = read(h, did)
+    h._learn(d)
+    caps = d["caps"] or {}
+    if cap not in caps:
+        raise h._lacks(did, cap, caps)
+    hit = h._last.get((did, cap))
+    return hit[0] if hit else None

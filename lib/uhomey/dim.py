@@ -1,34 +1,28 @@
-# Hold-to-dim (h.dim_step). Stays loaded once used: a held button repeats it.
-from .check import number
-from .errors import NotFound, Rejected, fault
+# Hold-to-dim (h.dim_step): one step of a held button. Loaded by the first
+# step and kept: a held button repeats it every few hundred milliseconds.
+from .errors import NotFound, Rejected
 
 
-def _known(h, did, cap):
-    hit = h._fresh(did, cap)
-    return hit[0] if hit else h._read(did, cap)
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def dim_step(h, device, delta, capability="dim"):
-    """Move dim by delta, clamped to 0..1; dimming up from off turns the device on, starting
-    from dark. Returns the new level."""
-    return h._retry_renamed(device, lambda did: _step(h, did, delta, capability))
-
-
-def _step(h, did, delta, cap):
-    if not number(delta):
-        raise fault(Rejected, 30, delta)  # dim_step takes a number such as 0.1 or -0.1, not %r
-    cur = _known(h, did, cap)
-    if not number(cur):
+def step(h, did, delta, cap):
+    """Move `cap` of device `did` by delta, clamped to 0..1; returns the new level."""
+    if not _number(delta):
+        raise Rejected.of("dim_step_not_number", delta)
+    cur = h._known(did, cap)
+    if not _number(cur):
         cur = 0
     on = None
     meta = h._meta.get(did)
     if delta > 0 and (meta is None or "onoff" in meta):
         try:
-            on = _known(h, did, "onoff")
+            on = h._known(did, "onoff")
         except NotFound:
             on = None
         if on is False:
-            cur = 0
+            cur = 0  # dimming up from off starts from dark, whatever level the device kept
     new = cur + delta
     new = 0.0 if new < 0 else 1.0 if new > 1 else round(new, 3)
     h._write(did, cap, new)

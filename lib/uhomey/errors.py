@@ -1,39 +1,81 @@
 # Every error that reaches a caller is a HomeyError. Messages say which step
 # failed and what to do; they never carry a token, password, cookie or secret.
-# Their texts are in messages.txt, read by why() only when an error is raised.
+#
+# Raise sites name their message by a short key: `raise NotFound.of("no_device",
+# name)`; the texts are in texts.py, read only when an error is raised. HTTP
+# error answers and socket failures are worded by messages.py, loaded only
+# then and dropped again: kept loaded it would cost every boot RAM for nothing.
+from .compat import run_and_unload
 
 
-def why(n, *args):
-    """Message n of messages.txt (beside this module), filled in with args."""
-    head = str(n) + " "
-    path = __file__
-    n = max(path.rfind("/"), path.rfind("\\")) + 1
-    path = path[:n] + "messages.txt"
-    # frozen into a firmware image, __file__ is "uhomey/errors.py" and the texts are in /lib
-    text = _text(path, head, args) or _text("/lib/" + path, head, args)
-    return text or "uhomey error %s%r (its text is in uhomey/messages.txt)" % (head, args)
+def text(key, *args):
+    """The message `key` names in texts.py, filled in with args. Without the table the key and
+    the values still say what happened."""
+    t = _table(key)
+    if t is None:
+        return "uhomey: %s %r (its text is in uhomey/texts.py)" % (key, args)
+    return t % args if args else t
 
 
-def _text(path, head, args):
+def _table(key):
+    """The text of `key`: texts.py read as a file a line at a time, so the table never sits
+    in RAM; frozen into the firmware (no file beside the code) the module, a string in flash."""
+    head = key + " "
+    i = max(__file__.rfind("/"), __file__.rfind("\\")) + 1
     try:
-        with open(path) as f:
+        with open(__file__[:i] + "texts.py") as f:
             for line in f:
                 if line.startswith(head):
-                    line = line[len(head):].rstrip()
-                    return line % args if args else line
-    except (OSError, TypeError, ValueError):  # no such file on this board (or a bad format)
+                    return line[len(head):].rstrip()
+        return None
+    except OSError:
         pass
-    return None
+    try:
+        from .texts import TEXTS
+    except ImportError:
+        return None
+    i = TEXTS.find("\n" + head)
+    if i < 0:
+        return None
+    i += len(head) + 1
+    return TEXTS[i:TEXTS.find("\n", i)]
 
 
-def fault(cls, n, *args):
-    """cls(message n, filled in with args): `raise fault(NotFound, 12, name)` nests one call
-    less than cls(why(...)), and every level of nesting is heap when a module compiles."""
-    return cls(why(n, *args))
+def _worded(fallback, fn, *args):
+    """The HomeyError messages.<fn>(*args) words, as (class name, its arguments); of class
+    `fallback`, with the step alone, when messages.py is out of reach."""
+    try:
+        name, args = run_and_unload("messages", fn, *args)
+    except (ImportError, MemoryError):
+        return fallback("uhomey: %s failed (uhomey/messages.py words it in full)" % fn)
+    return globals()[name](*args)
+
+
+def status_error(resp, what):
+    """The HomeyError for an error answer (its class by status); `what` names the step."""
+    return _worded(HTTPError, "status_error", resp, what)
+
+
+def network_error(e, where):
+    """The NetworkError for a socket failure during a request to `where` (never a query)."""
+    return _worded(NetworkError, "network_error", e, where)
+
+
+def connect_error(e, origin):
+    """The error for a connection (or TLS handshake) to `origin` that could not be made."""
+    return _worded(Unreachable, "connect_error", e, origin)
+
+
+def login_error(resp):
+    """The AuthError for a refused Athom password login: wrong password, 2FA needed or wrong."""
+    return _worded(AuthError, "login_error", resp)
 
 
 class HomeyError(Exception):
-    pass
+    @classmethod
+    def of(cls, key, *args):
+        """This error with the message `key` names (see messages.py), filled in with args."""
+        return cls(text(key, *args))
 
 
 class ConfigError(HomeyError):

@@ -2,7 +2,7 @@
 # `+`, `&`, `=`, `%` and non-ASCII letters must survive the trip intact.
 from binascii import a2b_base64, b2a_base64
 
-_HEX = b"0123456789ABCDEF"  # bytes: indexing a str would intern each digit as a qstr
+_HEX = b"0123456789ABCDEF"  # bytes: indexing gives the byte to append
 
 
 def _safe(c):

@@ -1,60 +1,298 @@
-# uhomey.Homey, the session users hold (session.py; plumbing in calls.py).
-# This file is kept tiny on purpose: it compiles on whatever heap the login
-# left, then collects that garbage from a shallow stack before the session's
-# code compiles (MicroPython's GC is conservative; left to run deep inside an
-# import, stale stack pointers keep garbage alive).
-from .compat import collect
+# uhomey.Homey, the session users hold, and the press path: h.get / h.set /
+# h.toggle / h.dim_step by id or by a name confirmed this boot, one request
+# each when the value is known. Requests go through call() (session renewal,
+# rediscovery); values this client set or read are trusted for fresh_ms.
+#
+# Device lookups and listings (devices.py with jwalk.py, and lists.py when a
+# name is new) run through run_and_unload: a lookup streams a list of up to
+# ~2 MB and its code is not needed again until a name is new or moved, so it
+# is dropped after. Flows, variables and webhooks (lists.py) and hold-to-dim
+# (dim.py) stay loaded once used: a button repeats them.
+from .compat import const, run_and_unload, ticks_diff
+from .errors import HomeyError, NotFound, Rejected, Unreachable, status_error
 
-collect()
-from . import calls  # noqa: E402,F401 - the larger compile first, while session.py is not resident
-
-collect()
-from .lookup import lookup  # noqa: E402
-from .session import Homey  # noqa: E402
-
-
-def _use(spec, once=False):
-    """A method that runs uhomey.<module>.<function>(self, ...) for spec "module.function";
-    with once, through lookup (unloaded after). One string, not two names: names are
-    interned for good when this file compiles, the string's parts only when first used."""
-
-    def method(self, *args, **kw):
-        mod, fn = spec.split(".")
-        if once:
-            return lookup(mod, fn, self, *args, **kw)
-        m = __import__("uhomey." + mod, None, None, (fn,))
-        return getattr(m, fn)(self, *args, **kw)
-
-    return method
+_MAX_VALUES = const(32)  # values remembered for toggle (device, capability)
+_MAX_DEVICES_KNOWN = const(16)  # devices whose capabilities are kept in RAM
+_DEFAULT_DIM = {"type": "number", "min": 0, "max": 1}
 
 
-def _close(self):
-    """Close the Homey connection (the next call opens a new one)."""
-    self.http.close()
+def is_uuid(s):
+    """A Homey device/flow/variable id looks like a UUID; anything else is a name."""
+    if not isinstance(s, str) or len(s) != 36:
+        return False
+    i = 0
+    for c in s.encode():
+        if (c != 45) if i in (8, 13, 18, 23) else not (48 <= c <= 57 or 97 <= c | 32 <= 102):  # '-', hex
+            return False
+        i += 1
+    return True
 
 
-def _repr(self):
-    return "<uhomey.Homey %s via %s>" % (self.auth.homey_id or "?", self.auth.mode)
+def number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-# The rest of h's API, set here rather than in the class body so session.py compiles with
-# fewer names (a smaller compile): methods that load their module on first use (_use).
-Homey.close = _close
-Homey.__repr__ = _repr
-# h.dim_step(device, delta, capability="dim"): hold-to-dim, returns the new level (dim.py)
-Homey.dim_step = _use("dim.dim_step")
-# h.devices(match=None): [(id, name, zone, class)], only names containing match (devlist.py)
-Homey.devices = _use("devlist.listing", True)
-# h.trigger(flow): start a flow by id or exact name (flows.py)
-Homey.trigger = _use("flows.trigger")
-# h.flows(): [(id, name, kind)] of every flow (lists.py)
-Homey.flows = _use("lists.flows", True)
-# h.variable(name) / h.set_variable(name, value): logic variables by name or id (variables.py)
-Homey.variable = _use("variables.variable")
-Homey.set_variable = _use("variables.set_variable")
-# h.webhook(event, tag=None): the Homey's logic webhook, no authentication (webhook.py)
-Homey.webhook = _use("webhook.webhook")
-# h.homeys(): [(id, name, platform, model)] of the Athom account's Homeys (account.py)
-Homey.homeys = _use("account.homeys", True)
-# h.forget(): drop every cached name, id and value (after renaming things in the Homey app)
-Homey.forget = _use("names.forget_all", True)
+class Homey:
+    def __init__(self, cfg, store, http, auth, clock):
+        self.cfg = cfg
+        self.store = store
+        self.http = http
+        self.auth = auth
+        self.clock = clock
+        self.fresh_ms = cfg["homey"]["fresh_ms"]
+        self._last = {}  # (device id, cap) -> (value, ticks read or set)
+        self._meta = {}  # device id -> {cap: {type, setable, min, max}} from the last read of it
+        self._checked = {}  # name -> id confirmed this boot
+
+    @staticmethod
+    def _lacks(did, cap, meta):
+        """The error for a capability the device does not have (`meta`: the ones it has)."""
+        return NotFound.of("no_capability", did, cap, ", ".join(meta) or "none")
+
+    _is_uuid = staticmethod(is_uuid)  # for lists.py, which does not import this module
+
+    def __repr__(self):
+        return "<uhomey.Homey %s via %s>" % (self.auth.homey_id or "?", self.auth.mode)
+
+    def close(self):
+        """Close the Homey connection (the next call opens a new one)."""
+        self.http.close()
+
+    # ---- requests ----------------------------------------------------------------------
+
+    def call(self, method, path, body=None, what="calling the Homey", timeout=None):
+        """One request under {homey}/api/manager/. A 401 gets one new session; an
+        address that stopped answering gets one new discovery. Returns the Response."""
+        auth = self.auth
+        renewed = moved = False
+        while True:
+            base = auth.base()
+            headers = [("Authorization", "Bearer " + auth.bearer())]
+            hid = auth.homey_id
+            if hid:
+                headers.append(("X-Homey-ID", hid))
+            if body is not None:
+                headers.append(("Content-Type", "application/json"))
+            try:
+                r = self.http.request(method, base + "/api/manager/" + path, body=body, headers=headers,
+                                      timeout=timeout)
+            except Unreachable:
+                if moved or not auth.rediscover():
+                    raise
+                moved = True
+                continue
+            if r.status == 401 and not renewed:
+                r.close()
+                renewed = True
+                from . import log  # where it logs: a boot whose presses go well never loads it
+
+                log.info("the Homey refused the session; starting a new one")
+                auth.renew()
+                continue
+            if not hid:
+                self._learn_id(r)
+            if r.status >= 400:
+                raise status_error(r, what)
+            return r
+
+    def _learn_id(self, r):
+        """With no homey.id (a Homey Pro key without it), the Homey's id from its X-Homey-ID."""
+        got = r.header("X-Homey-ID")
+        if got and not self.auth.homey_id:
+            self._save(homey_id=got)
+
+    def _save(self, **kw):
+        """A store update that may fail (a full flash) without failing the call: it is a cache."""
+        try:
+            self.store.update(**kw)
+        except HomeyError as e:
+            from . import log
+
+            log.warning("%s", e)
+
+    def _ok(self, r):
+        """A write's answer must be JSON (or empty): a 200 HTML page from a proxy is not a success."""
+        if not r.is_json() and r.status != 204 and r.header("content-length") != "0":
+            r.json()
+        r.close()
+
+    # ---- values ------------------------------------------------------------------------
+
+    def _remember(self, did, cap, value):
+        if len(self._last) >= _MAX_VALUES and (did, cap) not in self._last:
+            self._last.clear()
+        self._last[(did, cap)] = (value, self.clock())
+
+    def _fresh(self, did, cap):
+        hit = self._last.get((did, cap))
+        if hit is None or ticks_diff(self.clock(), hit[1]) > self.fresh_ms:
+            return None
+        return hit
+
+    def _known(self, did, cap):
+        hit = self._fresh(did, cap)
+        return hit[0] if hit else self._read(did, cap)
+
+    def _learn(self, d):
+        """Keep a device's capability metadata and current values from a read of it (jwalk's
+        dict: {"id", "name", ..., "caps": {cap: {type, setable, min, max, value}}})."""
+        caps = d["caps"]
+        if caps is None:
+            return
+        for key in caps:
+            if "value" in caps[key]:
+                self._remember(d["id"], key, caps[key].pop("value"))
+        if len(self._meta) >= _MAX_DEVICES_KNOWN and d["id"] not in self._meta:
+            self._meta.clear()
+        self._meta[d["id"]] = caps
+
+    def _forget_name(self, name):
+        """A name whose id stopped working: the next use looks it up again."""
+        self._checked.pop(name, None)
+        names = self.store.get("names") or {}
+        if name in names:
+            names = dict(names)
+            del names[name]
+            self._save(names=names)
+
+    def _resolve(self, device):
+        """The id of a device given by id or exact name (a new name is looked up: devices.py)."""
+        if is_uuid(device):
+            return device
+        if not isinstance(device, str) or not device:
+            raise Rejected.of("device_not_given")
+        return self._checked.get(device) or run_and_unload("devices", "resolve", self, device)
+
+    def _retry_renamed(self, device, fn):
+        """Run fn(id); a device known by name that vanished is looked up once more."""
+        did = self._resolve(device)
+        try:
+            return fn(did)
+        except NotFound as e:
+            # Only the Homey's own 404 means the id is gone; uhomey's checks say status 0.
+            if e.status != 404 or is_uuid(device) or device not in self._checked:
+                raise
+            self._forget_name(device)
+            return fn(self._resolve(device))
+
+    def _read(self, did, cap):
+        meta = self._meta.get(did)
+        if meta is not None and cap not in meta:
+            raise self._lacks(did, cap, meta)  # known from the last read of the device: no request
+        if self.store.get("api_version", 3) >= 3 or self.auth.mode == "apikey":
+            r = self.call("GET", "devices/device/%s/capability/%s" % (did, cap),
+                          what="reading %s of device %s" % (cap, did))
+            value = r.json(1024)
+        else:  # API v2 has no per-capability GET
+            value = run_and_unload("devices", "read_v2", self, did, cap)
+        self._remember(did, cap, value)
+        return value
+
+    def _check(self, did, cap, value):
+        """Refuse what the Homey would refuse, before a request is spent on it."""
+        meta = self._meta.get(did)
+        if meta is not None:
+            m = meta.get(cap)
+            if m is None:
+                raise self._lacks(did, cap, meta)
+            if m.get("setable") is False:
+                raise Rejected.of("read_only", cap, did)
+        else:
+            m = _DEFAULT_DIM if cap == "dim" else {"type": "boolean" if cap == "onoff" else None}
+        kind = m.get("type")
+        if kind == "boolean" and not isinstance(value, bool):
+            raise Rejected.of("takes_bool", cap, value)
+        if kind == "number":
+            if not number(value):
+                raise Rejected.of("takes_number", cap, value)
+            lo, hi = m.get("min"), m.get("max")
+            if (number(lo) and value < lo) or (number(hi) and value > hi):
+                raise Rejected.of("out_of_range", cap, lo, hi, value)
+        if kind in ("string", "enum") and not isinstance(value, str):
+            raise Rejected.of("takes_text", cap, value)
+
+    def _write(self, did, cap, value):
+        import json
+
+        self._check(did, cap, value)
+        self._last.pop((did, cap), None)
+        r = self.call("PUT", "devices/device/%s/capability/%s" % (did, cap), '{"value":%s}' % json.dumps(value),
+                      what="setting %s of device %s" % (cap, did))
+        self._ok(r)
+        self._remember(did, cap, value)
+        return value
+
+    # ---- the public calls --------------------------------------------------------------
+
+    def get(self, device, capability="onoff"):
+        """The capability's value, asked of the Homey every time."""
+        return self._retry_renamed(device, lambda did: self._read(did, capability))
+
+    def set(self, device, capability, value):
+        """Set a capability; returns the value the Homey accepted."""
+        return self._retry_renamed(device, lambda did: self._write(did, capability, value))
+
+    def toggle(self, device, capability="onoff"):
+        """Flip an on/off capability; one request when this client knows the value. Returns the new value."""
+
+        def flip(did):
+            cur = self._known(did, capability)
+            if not isinstance(cur, bool):
+                if cur is not None:
+                    raise Rejected.of("toggle_not_on_off", capability, device, cur)
+                cur = False
+            return self._write(did, capability, not cur)
+
+        return self._retry_renamed(device, flip)
+
+    def dim_step(self, device, delta, capability="dim"):
+        """Hold-to-dim: move dim by delta, clamped to 0..1; dimming up from off turns the device
+        on, starting from dark. Returns the new level (dim.py, loaded by the first use)."""
+        from .dim import step
+
+        return self._retry_renamed(device, lambda did: step(self, did, delta, capability))
+
+    def devices(self, match=None):
+        """[(id, name, zone, class)] of every device, or of those whose name contains match."""
+        return run_and_unload("lists", "devices", self, match)
+
+    def homeys(self):
+        """[(id, name, platform, model)] of the Athom account's Homeys ([] with a Homey Pro's
+        API key, which belongs to no account)."""
+        if self.auth.mode != "cloud":
+            return []
+        return run_and_unload("athom", "account_homeys", self.auth)
+
+    def forget(self):
+        """Drop every cached name, id and value (after renaming things in the Homey app)."""
+        self._last.clear()
+        self._meta.clear()
+        self._checked.clear()
+        self.store.update(names=None, flows=None, vars=None)
+
+    def trigger(self, flow):
+        """Start a flow (basic or advanced) by id or exact name."""
+        from .lists import trigger
+
+        return trigger(self, flow)
+
+    def flows(self):
+        """[(id, name, kind)] of every flow."""
+        return run_and_unload("lists", "flows", self)
+
+    def variable(self, name):
+        """A logic variable's value, by id or exact name."""
+        from .lists import variable
+
+        return variable(self, name)
+
+    def set_variable(self, name, value):
+        from .lists import set_variable
+
+        return set_variable(self, name, value)
+
+    def webhook(self, event, tag=None):
+        """Call the Homey's logic webhook `event` (no authentication involved)."""
+        from .lists import webhook
+
+        return webhook(self, event, tag)

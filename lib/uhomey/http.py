@@ -2,14 +2,17 @@
 # follows every redirect, keeps one Set-Cookie, never checks certificates and
 # closes the connection after each call (see shared/protocol.md).
 #
-# One keep-alive connection per origin (conn.py); responses are streamed
-# (resp.py). Split in three so each compiles in a small heap on the device.
-# Error wording lives in fail.py, loaded only on errors.
+# Http keeps one keep-alive connection per origin (conn.py) and sends requests;
+# Response reads an answer's head and streams its body, framed by
+# Content-Length, chunks or the close. Redirects are never followed.
+from .compat import const, run_and_unload
 from .conn import Conn
-from .errors import HomeyError
-from .head import frame, read_head
-from .resp import Response
+from .errors import HomeyError, ProtocolError, connect_error, network_error
 
+MAX_HEADERS = const(64)
+_CHUNK_LINE = const(256)  # the longest chunk-size line accepted
+_DRAIN = const(2048)  # a rest of a body up to this is read off to keep the connection
+_IDEMPOTENT = ("GET", "HEAD", "PUT", "DELETE")  # safe to send again on a fresh connection
 
 
 def split_url(url):
@@ -51,16 +54,10 @@ class Http:
         self.requests = self.connects = self.handshakes = self.retries = 0
 
     def context(self):
-        """The TLS client context: made once (a ~3 KB block) and kept while _ctx holds it
-        (cloud.renew drops it when a plain-HTTP Homey leaves no TLS connection open)."""
+        """The TLS client context: made once and kept (athom.renew drops it when a plain-HTTP
+        Homey leaves no TLS connection open)."""
         if self._ctx is None:
-            from . import tlsctx
-            from .compat import unload
-
-            try:
-                self._ctx = tlsctx.make(self.tls)
-            finally:
-                unload("tlsctx")  # needed again only when the context is remade
+            self._ctx = run_and_unload("tlsctx", "tls_context", self.tls)
         return self._ctx
 
     def _drop(self, origin, conn):
@@ -75,17 +72,13 @@ class Http:
 
     def _connect(self, scheme, host, port, origin, timeout):
         conn = Conn(host)
-        ctx = None
-        if scheme == "https":
-            ctx = self.context()
+        ctx = self.context() if scheme == "https" else None
         self.connects += 1
         try:
             conn.open(port, timeout, ctx)
         except (OSError, ValueError) as e:
             conn.close()
-            from . import fail
-
-            raise fail.connect(e, origin)
+            raise connect_error(e, origin)
         if ctx is not None:
             self.handshakes += 1
         self._conns[origin] = conn
@@ -117,25 +110,20 @@ class Http:
             self.requests += 1
             try:
                 conn.send(head, body)
-                status, hdrs, keep = read_head(conn)
+                r = Response(self, conn, origin, path, method)
             except (OSError, EOFError) as e:
                 self._drop(origin, conn)
-                if reused and not attempt and method in ("GET", "HEAD", "PUT", "DELETE"):
-                    self.retries += 1
+                if reused and not attempt and method in _IDEMPOTENT:
+                    self.retries += 1  # the server closed the idle connection as we sent
                     continue
-                from . import fail
-
-                raise fail.network(e, "%s %s%s" % (method, origin, path))
+                raise network_error(e, "%s %s%s" % (method, origin, path))
             except HomeyError:
                 self._drop(origin, conn)
                 raise
-            r = Response(self, conn, origin, path, status, hdrs, keep)
-            frame(r, method, status)
             return r
 
     def _head(self, method, host, port, scheme, target, headers, body):
-        """The request head as a list of str pieces, never joined: Conn.send copies them out
-        through its buffer (a login's query and tokens run to 700 bytes each)."""
+        """The request head as a list of str pieces, never joined (Conn.send copies them out)."""
         if port != (443 if scheme == "https" else 80):
             host = "%s:%d" % (host, port)
         parts = [method, " ", target, " HTTP/1.1\r\nHost: ", host,
@@ -150,3 +138,198 @@ class Http:
             parts.append("Content-Length: %d\r\n" % len(body or b""))
         parts.append("\r\n")
         return parts
+
+
+class Response:
+    """Status, headers in arrival order (repeats kept), and a body readable as a stream."""
+
+    def __init__(self, http, conn, origin, path, method):
+        """Reads the head off conn (1xx answers skipped) and sets up the body's framing."""
+        self._http = http
+        self._conn = conn
+        self.origin = origin
+        self.path = path
+        self._chunked = False
+        self._left = -1  # bytes left in the body or the current chunk; -1 = until close
+        self._done = False
+        self._chunks = 0
+        self._read_head()
+        self._frame(method)
+
+    def _read_head(self):
+        conn = self._conn
+        conn.await_head()
+        while True:
+            line = conn.readline()
+            if not line:
+                raise EOFError()
+            parts = line.split(None, 2)
+            if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+                raise ProtocolError.of("not_http", conn.host)
+            self.status = int(parts[1])
+            keep = parts[0] == b"HTTP/1.1"
+            self.headers = []
+            while True:
+                line = conn.readline()
+                if not line:
+                    raise EOFError()
+                if not line.strip():
+                    break
+                if len(self.headers) >= MAX_HEADERS:
+                    raise ProtocolError.of("too_many_headers", conn.host)
+                i = line.find(b":")
+                if i > 0:
+                    self.headers.append((line[:i].strip().decode(), line[i + 1:].strip().decode()))
+            if not 100 <= self.status < 200:
+                break
+        for k, v in self.headers:
+            if k.lower() == "connection":
+                v = v.lower()
+                keep = "close" not in v and (keep or "keep-alive" in v)
+        self._keep = keep
+
+    def _frame(self, method):
+        cl = self.header("content-length")
+        if "chunked" in self.header("transfer-encoding", "").lower():
+            self._chunked = True
+            self._left = 0
+            return
+        if method == "HEAD" or self.status in (204, 304):
+            self._left = 0
+        elif cl is not None:
+            if not cl.isdigit():
+                self._keep = False
+                self._finish()
+                raise ProtocolError.of("bad_content_length", self.where())
+            self._left = int(cl)
+        else:
+            self._keep = False
+        if not self._left:
+            self._finish()
+
+    def header(self, name, default=None):
+        name = name.lower()
+        for k, v in self.headers:
+            if k.lower() == name:
+                return v
+        return default
+
+    def where(self):
+        return self.origin + self.path
+
+    def _cut(self):
+        self._keep = False
+        self._finish()
+        raise ProtocolError.of("answer_cut_short", self.where())
+
+    def _next_chunk(self):
+        """Read the next chunk-size line (and the trailers after the last chunk)."""
+        c = self._conn
+        if self._chunks:
+            c.readline(8)  # the CRLF after the previous chunk
+        self._chunks += 1
+        line = c.readline(_CHUNK_LINE)
+        if not line:
+            self._cut()
+        try:
+            size = int(line.split(b";")[0].strip(), 16)
+        except ValueError:
+            raise ProtocolError.of("bad_chunk_size", self.where())
+        if size == 0:
+            for _ in range(MAX_HEADERS):  # trailers, then the blank line
+                t = c.readline()
+                if not t:
+                    self._cut()
+                if not t.strip():
+                    break
+            self._finish()
+        self._left = size
+
+    def readinto(self, mv):
+        """Fill up to len(mv) bytes of body; 0 at the end."""
+        if self._done:
+            return 0
+        if self._chunked and not self._left:
+            self._next_chunk()
+            if self._done:
+                return 0
+        if 0 <= self._left < len(mv):
+            mv = mv[:self._left]
+        try:
+            n = self._conn.readinto(mv, self._left > 0)
+        except OSError as e:
+            self._keep = False
+            self._finish()
+            raise network_error(e, "reading from " + self.where())
+        if not n:
+            if self._left < 0:
+                self._finish()
+                return 0
+            self._cut()
+        if self._left > 0:
+            self._left -= n
+            if not self._left and not self._chunked:
+                self._finish()
+        return n
+
+    def body(self, limit=4096):
+        """The whole body (a bytearray), refusing one longer than `limit`."""
+        if not self._chunked and 0 <= self._left <= limit:  # its length is known: one block
+            out = bytearray(self._left)
+            mv = memoryview(out)
+            n = 0
+            while n < len(out):
+                k = self.readinto(mv[n:])  # raises when the answer is cut short
+                if not k:
+                    return out[:n]
+                n += k
+            return out
+        out = bytearray()
+        mv = memoryview(bytearray(256))
+        while True:
+            n = self.readinto(mv)
+            if not n:
+                return out
+            if len(out) + n > limit:
+                self._keep = False
+                self.close()
+                raise ProtocolError.of("answer_too_long", self.where(), limit)
+            out += mv[:n]
+
+    def is_json(self):
+        return "json" in self.header("content-type", "").lower()
+
+    def json(self, limit=4096):
+        """The body parsed as JSON; a ProtocolError if it is not JSON (a captive portal's HTML)."""
+        import json
+
+        if not self.is_json():
+            self.close()
+            got = self.header("content-type", "nothing").split(";")[0]
+            raise ProtocolError.of("not_json", self.where(), got, self.status)
+        try:
+            return json.loads(self.body(limit))
+        except ValueError:
+            raise ProtocolError.of("json_unparsable", self.where())
+
+    def _finish(self):
+        if not self._done:
+            self._done = True
+            self._conn.busy = False
+            if not self._keep:
+                self._http._drop(self.origin, self._conn)
+
+    def close(self):
+        """Done with this response: drain a small rest so the connection stays usable."""
+        if self._done:
+            return
+        if self._keep and (self._chunked or self._left <= _DRAIN):
+            mv = memoryview(bytearray(128))
+            try:
+                for _ in range(32):
+                    if not self.readinto(mv):
+                        return
+            except HomeyError:
+                return
+        self._keep = False
+        self._finish()

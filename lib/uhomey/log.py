@@ -9,7 +9,7 @@ ERROR = 40
 
 level = INFO
 sink = None  # callable(level, text); None prints
-
+_LETTERS = {DEBUG: "D", INFO: "I", WARNING: "W", ERROR: "E"}
 
 
 def log(lv, msg, *args):
@@ -20,8 +20,7 @@ def log(lv, msg, *args):
     if sink is not None:
         sink(lv, msg)
     else:
-        lv = "DIWE"[lv // 10 - 1:lv // 10] if lv in (10, 20, 30, 40) else "?"  # a slice: not interned
-        print("uhomey %s: %s" % (lv, msg))
+        print("uhomey %s: %s" % (_LETTERS.get(lv, "?"), msg))
 
 
 def info(msg, *args):

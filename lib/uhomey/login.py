@@ -1,77 +1,31 @@
-# The Athom password login, steps 1-4 of shared/protocol.md. Imported only
-# when there is no usable refresh token, so a normal boot never compiles it;
-# its helpers (oauth.py, jwt.py) are small modules of their own so each
-# compiles in a small heap.
+# The Athom password login, steps 1-3 of shared/protocol.md: the password form,
+# the consent page (consent.py), the approve step, and the code in the redirect
+# (athom.py exchanges it for tokens, step 4). It runs only when there is no
+# usable refresh token, once in a device's life if all goes well:
+# auth.Cloud.login loads it with consent.py for that and drops them again
+# after.
 from . import log
-from .compat import collect, ticks_diff, unload
-from .errors import AuthError, ProtocolError, fault
+from .consent import CookieJar, choose_homey, code_from, consent_inputs, jwt_homey
+from .errors import AuthError, ProtocolError, login_error, status_error
 from .form import quote, urlencode
 from .http import origin_of
 
 _FORM = (("Content-Type", "application/x-www-form-urlencoded"),)
 _HTML = (("Accept", "text/html,application/json"),)
 _REDIRECT = (301, 302, 303, 307, 308)
-# Statements here nest little: each level of nesting is heap when the module compiles.
-
-
-def login(a):
-    """A password login (steps 1-4 of shared/protocol.md), the code exchanged at once and the
-    tokens kept. Runs from auth.renew with nothing of the cloud layer loaded, and compiles
-    grant.py only after the consent step: that step is the heap's peak."""
-    now = a.clock()
-    if a.login_refused is not None and ticks_diff(now, a.login_refused[0]) < 900000:
-        raise a.login_refused[1]  # no second try with a password Athom just refused (15 min)
-    try:
-        code, hid = password_login(a.http, a.cfg)
-        unload("oauth")
-        collect()
-        from .grant import keep, token_request
-
-        code = (("grant_type", "authorization_code"), ("code", code))
-        data = token_request(a, code, "exchanging the login code")
-    except AuthError as e:
-        if e.status in (400, 401, 403) and e.code != "invalid_grant":  # an expired code is no refusal
-            a.login_refused = (now, e)
-        raise
-    finally:
-        unload("oauth jwt consent form")  # discovery comes next: give it their heap
-        collect()
-    more = {}
-    if hid and hid != a.store.get("homey_id"):
-        more = {"homey_id": hid, "homey_url": None, "homey_session": None, "names": None, "flows": None,
-                "vars": None}
-    keep(a, data, **more)
-    log.info("logged in to Athom")
 
 
 def password_login(http, cfg):
-    """Steps 1-4: returns (login code, homey id). Raises AuthError with what to fix."""
+    """Steps 1-3: returns (login code, homey id). Raises AuthError with what to fix."""
     athom = cfg["athom"]
     if not athom["email"] or not athom["password"]:
-        raise fault(AuthError, 52)  # no usable stored login and no athom.email/athom.password in the...
+        raise AuthError.of("no_login_in_config")
     accounts = athom["accounts_url"]
-    log.info("logging in to Athom as the configured account")
-    body = [("email", athom["email"]), ("password", athom["password"]), ("otptoken", athom["otp"])]
-    body = urlencode(body)
-    r = http.request("POST", accounts + "/login", headers=_FORM, body=body)
-    if r.status != 200:
-        from .fail import login_refused
-
-        login_refused(r)
-    data = r.json()
-    from .oauth import CookieJar, code_from
-    from .jwt import choose_homey, jwt_homey
-
-    token = data.get("token") if isinstance(data, dict) else None
-    if not isinstance(token, str) or token.count(".") != 2:
-        raise fault(ProtocolError, 53)  # the Athom login answered without a token; try again later
+    token = _password_form(http, athom)
     jwt_id = jwt_homey(token)
-    query = quote(athom["client_id"])
-    body = quote(athom["redirect_uri"])
-    token = quote(token)
-    query = "client_id=%s&redirect_uri=%s&response_type=code&user_token=%s" % (query, body, token)
-    data = token = body = None  # the query holds the token now; a small heap has room for one copy
-    collect()
+    query = "client_id=%s&redirect_uri=%s&response_type=code&user_token=%s" % (
+        quote(athom["client_id"]), quote(athom["redirect_uri"]), quote(token))
+    token = None  # the query holds it now: one copy of a 1 KB token is enough
     jar = CookieJar()
     r = http.request("GET", accounts + "/oauth2/authorise?" + query, headers=_HTML)
     jar.update(r)
@@ -80,33 +34,40 @@ def password_login(http, cfg):
         code = code_from(r, athom)
         homey_id = cfg["homey"]["id"] or jwt_id
     elif r.status == 200:
-        from .consent import consent_inputs
-
         csrf, offered = consent_inputs(r)
         if not csrf:
-            raise fault(ProtocolError, 54)  # the consent page has no _csrf field; Athom may have changed it...
+            raise ProtocolError.of("consent_no_csrf")
         homey_id = choose_homey(offered, cfg["homey"]["id"], jwt_id)
-        offered = choose_homey = jwt_homey = consent_inputs = None
-        unload("consent jwt")  # done with: the approve step runs on their heap
-        collect()
-        log.info("approving access to Homey %s", homey_id)
-        headers = list(_FORM)
-        cookie = jar.header()
-        if cookie:
-            headers.append(("Cookie", cookie))
-        body = "resource.homey." + homey_id
-        body = urlencode([("resource", body), ("_csrf", csrf), ("allow", "Allow")])
-        r = http.request("POST", accounts + "/authorise?" + query, headers=headers, body=body)
-        if r.status not in _REDIRECT:
-            _raise(r, "approving the consent page")
-        code = code_from(r, athom)
+        code = _approve(http, accounts, query, jar, csrf, homey_id, athom)
     else:
-        _raise(r, "opening the consent page (check athom.client_id and athom.redirect_uri)")
+        raise status_error(r, "opening the consent page (check athom.client_id and athom.redirect_uri)")
     http.close(origin_of(accounts))
     return code, homey_id
 
 
-def _raise(r, what):
-    from .fail import raise_for
+def _password_form(http, athom):
+    """Step 1: POST /login with the email, password and 2FA code; returns the login JWT."""
+    log.info("logging in to Athom as the configured account")
+    body = urlencode([("email", athom["email"]), ("password", athom["password"]), ("otptoken", athom["otp"])])
+    r = http.request("POST", athom["accounts_url"] + "/login", headers=_FORM, body=body)
+    if r.status != 200:
+        raise login_error(r)
+    data = r.json()
+    token = data.get("token") if isinstance(data, dict) else None
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise ProtocolError.of("login_without_token")
+    return token
 
-    raise_for(r, what)
+
+def _approve(http, accounts, query, jar, csrf, homey_id, athom):
+    """Step 3b: approve access to the chosen Homey, with the page's _csrf and cookies; the code."""
+    log.info("approving access to Homey %s", homey_id)
+    headers = list(_FORM)
+    cookie = jar.header()
+    if cookie:
+        headers.append(("Cookie", cookie))
+    body = urlencode([("resource", "resource.homey." + homey_id), ("_csrf", csrf), ("allow", "Allow")])
+    r = http.request("POST", accounts + "/authorise?" + query, headers=headers, body=body)
+    if r.status not in _REDIRECT:
+        raise status_error(r, "approving the consent page")
+    return code_from(r, athom)

@@ -6,7 +6,7 @@
 import os
 
 from .compat import MICROPYTHON
-from .errors import HomeyError, fault
+from .errors import HomeyError
 
 
 def write_atomic(path, data):
@@ -23,9 +23,9 @@ def write_atomic(path, data):
         finally:
             f.close()
     else:
-        from . import _cpy
+        from . import cpython
 
-        _cpy.write_private(tmp, json.dumps(data).encode())
+        cpython.write_private(tmp, json.dumps(data).encode())
     os.rename(tmp, path)
 
 
@@ -61,4 +61,4 @@ class Store:
         try:
             write_atomic(self.path, self.data)
         except OSError as e:
-            raise fault(HomeyError, 66, self.path, getattr(e, "errno", "?"))  # could not write the token...
+            raise HomeyError.of("store_unwritable", self.path, getattr(e, "errno", "?"))

@@ -1,6 +1,55 @@
-# Building the one TLS client context uhomey uses (each costs ~3 KB of heap on
-# MicroPython, so it is made once per trust setting and reused).
-from .errors import ConfigError, fault
+# The TLS client context uhomey's connections share, from the config's `tls`
+# section: the trust anchors in tls.ca (DER or PEM), certificate checks on
+# unless tls.verify is false. Made once per boot, when the first HTTPS
+# connection opens (Http.context keeps it, ~3 KB): this module is loaded for
+# that and dropped after.
+from .errors import ConfigError
+
+
+def tls_context(tls):
+    """The context for the config's `tls` section ({"verify": bool, "ca": [paths]})."""
+    verify = tls["verify"]
+    if not verify:
+        from . import log
+
+        log.warning("TLS certificate checks are OFF (tls.verify is false): "
+                    "anyone on the network path can read the session")
+    return context(load_cas(tls["ca"]) if verify else [], verify)
+
+
+def context(cas, verify):
+    """A client context trusting `cas` (DER list); with verify=False, trusting anyone."""
+    try:
+        import tls
+    except ImportError:  # CPython
+        from .cpython import ssl_context
+
+        return ssl_context(cas, verify)
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    ctx.verify_mode = tls.CERT_REQUIRED if verify else tls.CERT_NONE
+    if verify:
+        for der in cas:  # one DER certificate per call
+            ctx.load_verify_locations(der)
+    return ctx
+
+
+def load_cas(paths):
+    """The trust anchors in these files (DER or PEM), as a list of DER certificates."""
+    out = []
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            raise ConfigError.of("ca_unreadable", path)
+        if data.lstrip().startswith(b"-----BEGIN"):
+            ders = pem_to_der(data)
+            if not ders:
+                raise ConfigError.of("ca_no_certificate", path)
+            out += ders
+        else:
+            out.append(data)
+    return out
 
 
 def pem_to_der(data):
@@ -18,49 +67,3 @@ def pem_to_der(data):
         out.append(a2b_base64(b64))
         i = data.find(begin, j)
     return out
-
-
-def load_cas(paths):
-    """The trust anchors in these files (DER or PEM), as a list of DER certificates."""
-    out = []
-    for path in paths:
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError:
-            raise fault(ConfigError, 67, path)  # cannot read tls.ca file %s
-        if data.lstrip().startswith(b"-----BEGIN"):
-            ders = pem_to_der(data)
-            if not ders:
-                raise fault(ConfigError, 68, path)  # tls.ca file %s holds no certificate
-            out += ders
-        else:
-            out.append(data)
-    return out
-
-
-def make(tls):
-    """The context for the config's `tls` section ({"verify": bool, "ca": [paths]})."""
-    verify = tls["verify"]
-    if not verify:
-        from . import log
-
-        log.warning("TLS certificate checks are OFF (tls.verify is false): "
-                    "anyone on the network path can read the session")
-    return context(load_cas(tls["ca"]) if verify else [], verify)
-
-
-def context(cas, verify):
-    """A client context trusting `cas` (DER list); with verify=False, trusting anyone."""
-    try:
-        import tls
-    except ImportError:  # CPython
-        from ._cpy import ssl_context
-
-        return ssl_context(cas, verify)
-    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
-    ctx.verify_mode = tls.CERT_REQUIRED if verify else tls.CERT_NONE
-    if verify:
-        for der in cas:  # one DER certificate per call
-            ctx.load_verify_locations(der)
-    return ctx

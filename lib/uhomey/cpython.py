@@ -1,12 +1,16 @@
-# CPython stand-ins for MicroPython's wrap-around millisecond clock, with the
-# ESP32's period (2**30) so wrap-around code paths run the same on a PC; and the
-# CPython-only branches of file and socket code. Never imported on the device,
-# so its names cost the device no RAM (every name compiled there stays interned).
+# CPython stand-ins for what MicroPython has built in: const(), the wrap-around
+# millisecond clock (with the ESP32's period, 2**30, so wrap-around code paths
+# run the same on a PC), and the CPython-only branches of file, socket and TLS
+# code. Never imported on the device (compat.py picks it on CPython only).
 import os
 import time
 
 _PERIOD = 1 << 30
 _HALF = _PERIOD >> 1
+
+
+def const(x):
+    return x
 
 
 def ticks_ms():
