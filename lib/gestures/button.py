@@ -1,0 +1,161 @@
+# One push button: raw edges (or pin samples) in, gestures out.
+from .debounce import Debounce
+from .decode import Decoder
+
+GESTURES = ("click", "double", "long", "hold")
+FIRE_MODES = ("auto", "release", "eager")
+
+# Timings in ESPHome's vocabulary (binary_sensor on_click / on_double_click).
+DEFAULTS = {
+    "active_low": True,  # the usual wiring: a pull-up and a button to ground
+    "debounce_ms": 20,   # mechanical contacts settle within 5-10 ms
+    "click_ms": 350,     # longest press that is a click
+    "double_ms": 400,    # from a click's release to the next press of a double
+    "long_ms": 800,      # a press this long is a long press; holds start here
+    "repeat_ms": 250,    # hold repeat period (dimming steps)
+    "wants": GESTURES,   # the gestures that have actions
+    "fire": "auto",
+}
+
+MAX_EVENTS = 32  # decided but not yet polled; the oldest go first beyond this
+SAMPLE_MS = 10   # poll period due() asks for when the pin is sampled, not edge-fed
+
+
+def settings(cfg, name):
+    """cfg merged over DEFAULTS and checked; ValueError names the button and the key."""
+    s = dict(DEFAULTS)
+    for k, v in (cfg or {}).items():
+        if k not in DEFAULTS:
+            raise ValueError("button %s: unknown setting %r (known: %s)" % (name, k, ", ".join(sorted(DEFAULTS))))
+        s[k] = v
+    for k in ("debounce_ms", "click_ms", "double_ms", "long_ms", "repeat_ms"):
+        if not isinstance(s[k], int) or s[k] <= 0:
+            raise ValueError("button %s: %s must be a whole number of ms above 0, not %r" % (name, k, s[k]))
+    if not s["debounce_ms"] < s["click_ms"] < s["long_ms"]:
+        raise ValueError("button %s: needs debounce_ms < click_ms < long_ms" % name)
+    if s["fire"] not in FIRE_MODES:
+        raise ValueError("button %s: fire must be one of %s, not %r" % (name, ", ".join(FIRE_MODES), s["fire"]))
+    wants = tuple(s["wants"])
+    for g in wants:
+        if g not in GESTURES:
+            raise ValueError("button %s: unknown gesture %r (known: %s)" % (name, g, ", ".join(GESTURES)))
+    # "release" is the classic library: it decodes every gesture, so a click
+    # always waits for the release and the double-click window.
+    s["gestures"] = GESTURES if s["fire"] == "release" else wants
+    s["at_press"] = _click_at_press(s["fire"], wants)
+    return s
+
+
+def _click_at_press(fire, wants):
+    if "click" not in wants:
+        return False
+    if fire == "eager":
+        return True
+    return fire == "auto" and len([g for g in wants if g != "click"]) == 0
+
+
+class Button:
+    """See the package docstring. Raw levels are pin levels; cfg["active_low"] maps them."""
+
+    def __init__(self, pin=None, cfg=None, clock=None, name="b0"):
+        s = settings(cfg, name)
+        if clock is None:
+            from .clock import Ticks
+
+            clock = Ticks()
+        self.name = name
+        self.dropped = 0  # events lost to MAX_EVENTS since the start
+        self._clock = clock
+        self._pin = pin
+        self._low = bool(s["active_low"])
+        self._fed = False  # edges arrive through edge(); the pin is no longer sampled
+        self._events = []
+        self._t = clock.now()  # decided up to here
+        level = self._pressed(pin()) if pin is not None else 0
+        self._db = Debounce(s["debounce_ms"], level, clock)
+        self._dec = Decoder(s, clock, self._emit)
+
+    def edge(self, level, t):
+        """The pin went to raw `level` at tick t. Feed edges in time order."""
+        self._fed = True
+        self._change(self._pressed(level), t)
+
+    def poll(self, now=None):
+        """The events decided by `now` (ticks), oldest first, each once."""
+        if now is None:
+            now = self._clock.now()
+        if self._pin is not None and not self._fed:
+            self._change(self._pressed(self._pin()), now)
+        self._advance(now)
+        out = self._events
+        if out:
+            self._events = []
+        return out if out else []
+
+    def busy(self):
+        """True while pressed or a decision is still open: keep polling, do not sleep."""
+        db = self._db
+        return bool(db.stable or db.since is not None or self._dec.deadline is not None or self._events)
+
+    def due(self, now=None):
+        """ms until poll() must run again for exact timing; None when nothing is pending."""
+        if now is None:
+            now = self._clock.now()
+        soonest = SAMPLE_MS if self._pin is not None and not self._fed else None
+        for t in (self._db.until, self._dec.deadline):
+            if t is not None:
+                wait = max(0, self._clock.diff(t, now))
+                soonest = wait if soonest is None else min(soonest, wait)
+        return soonest
+
+    def woke(self, t):
+        """The chip woke from deep sleep because this button was pressed at tick t."""
+        self._t = t
+        self._db.restart(1)
+        self._dec.press(t)
+
+    def _pressed(self, level):
+        return 1 if bool(level) != self._low else 0
+
+    def _change(self, pressed, t):
+        if self._clock.diff(t, self._t) < 0:  # an edge older than a decision already made
+            t = self._t
+        self._advance(t)
+        self._db.change(pressed, t)
+
+    def _advance(self, t):
+        """Make every decision due by tick t, debounce and gesture deadlines in time order."""
+        diff = self._clock.diff
+        db, dec = self._db, self._dec
+        while True:
+            g = dec.deadline
+            if db.since is not None:
+                # the gesture clock waits while the contact's level is in doubt,
+                # unless its deadline came before the doubt began
+                if g is not None and diff(g, db.since) < 0 and diff(g, t) <= 0:
+                    dec.expire()
+                elif diff(db.until, t) <= 0:
+                    self._settle()
+                else:
+                    break
+            elif g is not None and diff(g, t) <= 0:
+                dec.expire()
+            else:
+                break
+        if diff(t, self._t) > 0:
+            self._t = t
+
+    def _settle(self):
+        at = self._db.settle()
+        if at is None:
+            return
+        if self._db.stable:
+            self._dec.press(at)
+        else:
+            self._dec.release(at)
+
+    def _emit(self, gesture, n):
+        if len(self._events) >= MAX_EVENTS:
+            self._events.pop(0)
+            self.dropped += 1
+        self._events.append((gesture, n))
