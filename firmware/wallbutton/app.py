@@ -1,0 +1,256 @@
+# The wall button's main loop: one loop, no threads, no timers. Each pass feeds
+# the watchdog, moves the buttons' captured edges into the gesture engine, turns
+# decided gestures into queued actions, runs at most one Homey call, updates the
+# LED, then sleeps in hw.idle() exactly as long as nothing is due. A Homey call
+# blocks the loop, but never longer than uhomey's timeout, which main() sets
+# below the watchdog's; edges that come meanwhile keep their capture ticks.
+from .actions import Actions
+from .feedback import Feedback
+
+MAX_IDLE_MS = 1000  # the loop comes round (and feeds the watchdog) at least this often
+WIFI_CHECK_MS = 5000  # how often an idle loop looks whether Wi-Fi is still there
+# uhomey's per-wait timeout is at most watchdog_s / WATCHDOG_PARTS: a call's worst case (connect,
+# send, read, one reconnect) stays inside the watchdog
+WATCHDOG_PARTS = 5
+
+
+class App:
+    def __init__(self, cfg, board, hw, log, homey):
+        self.cfg = cfg
+        self.hw = hw
+        self.log = log
+        self.clock = clock = hw.clock
+        self.wd_ms = int(cfg["watchdog_s"] * 1000)
+        self.wifi_ms = int((cfg.get("wifi") or {}).get("timeout_s", 15) * 1000)
+        if self.wd_ms:  # a connect attempt must end well before the watchdog bites
+            self.wifi_ms = min(self.wifi_ms, self.wd_ms // 2)
+        self.sleep_ms = int(cfg["sleep"]["idle_s"] * 1000)
+        self.fb = Feedback(hw.led, clock, cfg["led"]["brightness"], log)
+        kept = hw.rtc.load() if self.sleep_ms else {}
+        self.actions = Actions(homey, cfg, self.fb, log, clock, self.net_ready,
+                               kept.get("ids") or {}, kept.get("states") or {})
+        self.buttons = self._buttons(cfg["buttons"], board.get("buttons") or [])
+        self.time_ok = False
+        self.wifi_seen = None  # tick of the last Wi-Fi check while idle
+        self.active = clock.now()  # tick of the last press or call (for deep sleep)
+        self.finished = getattr(hw, "finished", None)  # unix board: the waveform has ended
+
+    def _buttons(self, cfgs, pins):
+        from gestures import Button
+
+        if len(cfgs) > len(pins):
+            from uhomey import ConfigError
+
+            raise ConfigError("config: buttons has %d entries but the board has %d button(s)"
+                              % (len(cfgs), len(pins)))
+        out = []
+        for i, b in enumerate(cfgs):
+            opts = dict(b["timing"])
+            opts["active_low"] = pins[i].get("active_low", True)
+            opts["wants"] = tuple(b["actions"])
+            opts["fire"] = b["fire"]
+            out.append(Button(cfg=opts, clock=self.clock, name="b%d" % i))
+        return out
+
+    # ---- the loop -----------------------------------------------------------------------------
+
+    def run(self):
+        hw = self.hw
+        if self.wd_ms:
+            hw.wdt_start(self.wd_ms)
+        self.boot()
+        while True:
+            hw.feed()
+            now = self.clock.now()
+            self.read_buttons(now)
+            self.actions.expire(now)
+            if self.actions.due(now) == 0:
+                self.actions.run(now)
+                self.active = self.clock.now()
+                continue
+            self.fb.tick(now)
+            if self.quiet(now) and self.finished and self.finished():
+                self.log.info("input ended; nothing in flight: stopping")
+                return
+            self.watch_wifi(now)
+            if self.sleep_ms and self.quiet(now) and self.clock.diff(now, self.active) >= self.sleep_ms:
+                self.deepsleep()
+            hw.idle(self.wait(now))
+
+    def boot(self):
+        hw = self.hw
+        woke = hw.wake()
+        if woke:
+            i, t = woke
+            self.log.info("woken by b%d", i)
+            if i < len(self.buttons):
+                self.buttons[i].woke(t)
+        if hw.wifi.up(self.wifi_ms):
+            self.log.info("wifi: %s", hw.wifi.info())
+            # the RTC kept the date through deep sleep: a waking press sends nothing before its call
+            self.time_ok = bool(woke) or hw.sync_time()
+        else:
+            self.log.warning("wifi: not connected yet; presses wait for it")
+            self.fb.status("no_wifi", self.clock.now())
+
+    def read_buttons(self, now):
+        for i, b in enumerate(self.buttons):
+            for t, level in self.hw.buttons[i].edges():
+                b.edge(level, t)
+                self.active = now
+            for gesture, n in b.poll(now):
+                self.gesture(i, gesture, n, now)
+
+    def gesture(self, i, gesture, n, now):
+        if gesture == "press":
+            self.log.debug("b%d press", i)
+            self.fb.flash("ack", now)
+            return
+        if gesture == "release":
+            self.log.debug("b%d release after %d ms", i, n)
+            return
+        act = self.cfg["buttons"][i]["actions"].get(gesture)
+        if act is None:
+            self.log.debug("b%d %s (no action)", i, gesture)
+            return
+        self.actions.add(act, "b%d %s" % (i, gesture if gesture != "hold" else "hold %d" % n), now)
+
+    def quiet(self, now):
+        """Nothing pressed, no gesture window open, nothing queued."""
+        return self.actions.idle() and not any(b.busy() for b in self.buttons)
+
+    def wait(self, now):
+        """ms the loop may sleep: until the next button, queue or LED deadline."""
+        ms = self.wd_ms // 4 if self.wd_ms else MAX_IDLE_MS
+        ms = min(ms, MAX_IDLE_MS)
+        for d in [b.due(now) for b in self.buttons] + [self.actions.due(now), self.fb.due(now)]:
+            if d is not None and d < ms:
+                ms = d
+        if self.sleep_ms and self.quiet(now):
+            ms = min(ms, max(0, self.sleep_ms - self.clock.diff(now, self.active)))
+        return max(0, ms)
+
+    # ---- network ----------------------------------------------------------------------------
+
+    def net_ready(self):
+        """None when a call may go out; else the LED status that says why not."""
+        hw = self.hw
+        if not hw.wifi.ok():
+            hw.feed()
+            if not hw.wifi.up(self.wifi_ms):
+                return "no_wifi"
+            self.log.info("wifi: back (%s)", hw.wifi.info())
+        if not self.time_ok:
+            hw.feed()
+            self.time_ok = hw.sync_time()
+            if not self.time_ok:
+                self.log.warning("clock not set over NTP: certificates cannot be checked yet")
+                return "no_wifi"
+        return None
+
+    def watch_wifi(self, now):
+        if self.wifi_seen is not None and self.clock.diff(now, self.wifi_seen) < WIFI_CHECK_MS:
+            return
+        self.wifi_seen = now
+        state = self.fb.state and self.fb.state[0]
+        up = self.hw.wifi.ok()
+        if not up and state is None:
+            self.fb.status("no_wifi", now)
+        elif up and state == "no_wifi":
+            self.fb.status(None, now)
+
+    # ---- battery mode -------------------------------------------------------------------------
+
+    def deepsleep(self):
+        """Keep what the waking press needs (device ids, on/off states) and sleep until a press."""
+        self.learn_ids()
+        kept = self.hw.rtc.load()
+        kept["ids"] = self.actions.ids
+        kept["states"] = self.actions.states
+        self.hw.rtc.save(kept)
+        self.log.info("idle for %d s: deep sleep until a button wakes the board", self.sleep_ms // 1000)
+        self.fb.off()
+        self.hw.deepsleep(0)
+
+    def learn_ids(self):
+        """Device names of the config resolved to ids once, so a waking press asks nothing first."""
+        ids = self.actions.ids
+        for b in self.cfg["buttons"]:
+            for act in b["actions"].values():
+                for name in act.get("devices") or ():
+                    if name in ids or (len(name) == 36 and name.count("-") == 4):  # known, or an id
+                        continue
+                    self.hw.feed()
+                    try:
+                        rows = [r for r in self.actions.h.devices(name) if r[1] == name]
+                    except Exception as e:  # noqa: BLE001 - the wake path then asks by name
+                        self.log.warning("could not look up %r before sleeping: %s", name, e)
+                        continue
+                    if len(rows) == 1:
+                        ids[name] = rows[0][0]
+
+
+# ---- start --------------------------------------------------------------------------------------
+
+
+def board_file(cfg, boards_dir):
+    """boards/<config board>.json on a PC; /board.json (a copy of it) on a board."""
+    import json
+
+    path = "%s/%s.json" % (boards_dir, cfg["board"]) if boards_dir else "board.json"
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        from uhomey import ConfigError
+
+        raise ConfigError("config: board %r: cannot read %s (%s)" % (cfg["board"], path, e))
+
+
+def homey_config(cfg):
+    """uhomey's view of the config: its network waits end well inside the watchdog."""
+    ucfg = dict(cfg)
+    if cfg["watchdog_s"]:
+        ucfg["timeout"] = min(cfg.get("timeout", 10), cfg["watchdog_s"] / WATCHDOG_PARTS)
+    return ucfg
+
+
+def main(config_path, boards_dir=None, out=print):
+    """Read the config and board, start the hardware and the Homey session, run the loop.
+    Returns when the input ends (unix board) or on Ctrl-C, with the LED off."""
+    import uhomey
+
+    from . import cfg as config
+    from .log import Log
+
+    log = Log("info", out=out)
+    try:
+        cfg = config.load(config_path)
+        log = Log(cfg["log"], out=out)
+        board = board_file(cfg, boards_dir)
+        hw = __import__("wallbutton.hw_" + board.get("platform", "?"), None, None, ("make",)).make(board, cfg, log)
+    except (uhomey.HomeyError, ImportError) as e:
+        log.error("cannot start: %s", e)
+        return 1
+    log.clock = hw.clock
+    log.t0 = hw.clock.now()
+    log.info("board %s, %d button(s), watchdog %s s", board.get("name"), len(cfg["buttons"]), cfg["watchdog_s"] or "off")
+    app = None
+    try:
+        h = uhomey.connect(homey_config(cfg), eager=False)
+        app = App(cfg, board, hw, log, h)
+        app.run()
+        return 0
+    except uhomey.HomeyError as e:
+        log.error("cannot start: %s", e)
+        hw.led.show((255, 0, 0))
+        return 1
+    except KeyboardInterrupt:
+        log.info("stopped (Ctrl-C)")
+        return 0
+    finally:
+        if app:
+            app.fb.off()
+            app.actions.h.close()
+        if hasattr(hw, "stop"):  # the unix board: the terminal as it was, the watchdog's record
+            hw.stop()
