@@ -490,3 +490,14 @@ def test_the_default_clock():
     assert c.diff(c.add(t, 5), t) == 5 and c.diff(t, c.add(t, 5)) == -5
     b = Button()
     assert b.poll() == [] and not b.busy() and b.due() is None
+
+
+def test_due_waits_for_the_debounce_when_a_deadline_falls_in_a_glitch():
+    clock = WrapClock(0)
+    b = Button(cfg={"wants": ("hold",)}, clock=clock)
+    b.edge(0, 100)
+    assert b.poll(900) == [("press", 0), ("hold", 1)]
+    b.edge(1, 1145)  # opens just before the next repeat (1150) ...
+    b.edge(0, 1146)  # ... and closes again: a glitch, known only at 1165
+    assert b.poll(1150) == [] and b.due(1150) == 15  # not 0: polling now decides nothing
+    assert b.poll(1165) == [("hold", 2)] and b.due(1165) == 1400 - 1165

@@ -101,12 +101,12 @@ class Button:
         """ms until poll() must run again for exact timing; None when nothing is pending."""
         if now is None:
             now = self._clock.now()
-        soonest = SAMPLE_MS if self._pin is not None and not self._fed else None
-        for t in (self._db.until, self._dec.deadline):
-            if t is not None:
-                wait = max(0, self._clock.diff(t, now))
-                soonest = wait if soonest is None else min(soonest, wait)
-        return soonest
+        sampled = SAMPLE_MS if self._pin is not None and not self._fed else None
+        t = self._next_decision()
+        if t is None:
+            return sampled
+        wait = max(0, self._clock.diff(t, now))
+        return wait if sampled is None else min(sampled, wait)
 
     def woke(self, t):
         """The chip woke from deep sleep because this button was pressed at tick t."""
@@ -123,25 +123,27 @@ class Button:
         self._advance(t)
         self._db.change(pressed, t)
 
+    def _gesture_next(self):
+        """True when the gesture deadline is the next decision. It waits while the
+        contact's level is in doubt, unless it came before the doubt began."""
+        db, g = self._db, self._dec.deadline
+        return g is not None and (db.since is None or self._clock.diff(g, db.since) < 0)
+
+    def _next_decision(self):
+        """The tick of the next decision, or None."""
+        return self._dec.deadline if self._gesture_next() else self._db.until
+
     def _advance(self, t):
         """Make every decision due by tick t, debounce and gesture deadlines in time order."""
         diff = self._clock.diff
-        db, dec = self._db, self._dec
         while True:
-            g = dec.deadline
-            if db.since is not None:
-                # the gesture clock waits while the contact's level is in doubt,
-                # unless its deadline came before the doubt began
-                if g is not None and diff(g, db.since) < 0 and diff(g, t) <= 0:
-                    dec.expire()
-                elif diff(db.until, t) <= 0:
-                    self._settle()
-                else:
-                    break
-            elif g is not None and diff(g, t) <= 0:
-                dec.expire()
-            else:
+            n = self._next_decision()
+            if n is None or diff(n, t) > 0:
                 break
+            if self._gesture_next():
+                self._dec.expire()
+            else:
+                self._settle()
         if diff(t, self._t) > 0:
             self._t = t
 
