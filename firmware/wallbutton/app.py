@@ -103,7 +103,7 @@ class App:
 
     def gesture(self, i, gesture, n, now):
         if gesture == "press":
-            self.log.debug("b%d press", i)
+            self.log.info("b%d press (led: ack)", i)
             self.fb.flash("ack", now)
             return
         if gesture == "release":
