@@ -9,7 +9,7 @@ import pytest
 from both import DUAL, run_all_mpy
 
 sys.path.insert(0, str(DUAL))
-MODULES = ("fw_hw_esp32",)
+MODULES = ("fw_hw_esp32", "fw_hw_linux")
 
 
 def _cases():
