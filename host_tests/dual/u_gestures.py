@@ -4,7 +4,7 @@
 # drained every loop would) and poll() runs every `every` ms. Times in the
 # traces are ms since the simulation started.
 from gestures import Button
-from gestures.button import MAX_EVENTS, SAMPLE_MS
+from gestures.settings import MAX_EVENTS, SAMPLE_MS
 
 PERIOD = 1 << 30
 NEAR_WRAP = PERIOD - 700  # the clock wraps 700 ms into a run: inside most gestures
@@ -480,6 +480,8 @@ def test_settings_are_checked_with_messages_naming_the_button():
     assert "repeat_ms" in message({"repeat_ms": 0})
     assert "debounce_ms" in message({"debounce_ms": "20"})
     Button(cfg={"wants": ["click", "hold"], "long_ms": 600, "fire": "release"}, clock=WrapClock())
+    # one gesture named alone, as a JSON config may say it
+    assert at(run(ONE_CLICK, {"wants": "click"}), "click") == [100 + D]
 
 
 def test_the_default_clock():

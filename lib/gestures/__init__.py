@@ -15,4 +15,5 @@ loop's pace lets it see). Knows nothing of what the gestures do: the caller
 says which gestures have actions (cfg "wants") so a click is decided as
 early as those allow. Details and the reasons: README.md beside this file.
 """
-from .button import DEFAULTS, Button  # noqa: F401
+from .button import Button  # noqa: F401
+from .settings import DEFAULTS  # noqa: F401
