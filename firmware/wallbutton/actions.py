@@ -88,7 +88,7 @@ class Actions:
         self.remember = cfg["sleep"]["toggle"] == "remember"
         self.net_ready = net_ready  # () -> None when the network is up, else an LED status name
         self.ids = ids if ids is not None else {}  # device name -> id kept across deep sleep
-        self.states = states if states is not None else {}  # device -> on/off this button set last
+        self.states = states if states is not None else {}  # "device/cap" -> on/off this button set last
         self.jobs = []
         self.retry_at = None
 
@@ -202,15 +202,15 @@ class Actions:
         """One device of a device job; a stored id that vanished is retried by name."""
         dev = self.ids.get(name, name)
         try:
-            return self._device_call(job, dev)
+            return self._device_call(job, name, dev)
         except NotFound:
             if dev == name:
                 raise
             self.ids.pop(name, None)
             self.log.info("stored id of %r is gone; asking by name", name)
-            return self._device_call(job, name)
+            return self._device_call(job, name, name)
 
-    def _device_call(self, job, dev):
+    def _device_call(self, job, name, dev):
         act = job.act
         do = act["do"]
         cap = act["cap"]
@@ -223,10 +223,10 @@ class Actions:
             return job.result
         elif job.next:  # the other devices of a toggle follow the first one
             v = h.set(dev, cap, job.result)
-        elif self.remember and dev in self.states:
-            v = h.set(dev, cap, not self.states[dev])
+        elif self.remember and name + "/" + cap in self.states:
+            v = h.set(dev, cap, not self.states[name + "/" + cap])
         else:
             v = h.toggle(dev, cap)
         if isinstance(v, bool):
-            self.states[dev] = v
+            self.states[name + "/" + cap] = v
         return v

@@ -69,7 +69,8 @@ class App:
                 self.active = self.clock.now()
                 continue
             self.fb.tick(now)
-            if self.quiet(now) and self.finished and self.finished():
+            # in battery mode the run ends in deep sleep, as the board's would
+            if not self.sleep_ms and self.finished and self.quiet(now) and self.finished():
                 self.log.info("input ended; nothing in flight: stopping")
                 return
             self.watch_wifi(now)
