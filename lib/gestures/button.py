@@ -38,9 +38,10 @@ class Button:
             self._change(self._pressed(self._pin()), now)
         self._advance(now)
         out = self._events
-        if out:
-            self._events = []
-        return out if out else []
+        if not out:
+            return []
+        self._events = []
+        return out
 
     def busy(self):
         """True while pressed or a decision is still open: keep polling, do not sleep."""

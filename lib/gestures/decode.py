@@ -7,6 +7,7 @@
 # deadline that time has passed, in time order with the debounced edges.
 
 # what the open deadline decides
+NOTHING = 0
 WINDOW = 1  # no second press by now: the first click stands alone
 LONG = 2    # still pressed at long_ms: a long press, holds start
 HOLD = 3    # still pressed: one more hold repeat
@@ -28,7 +29,7 @@ class Decoder:
         self._timed = self._long or self._hold
         self._at_press = s["at_press"]  # the click fires on the press edge
         self.deadline = None
-        self._what = 0
+        self._what = NOTHING
         self.pressed_at = None  # start of the press in progress
         self._second = False    # this press began inside a double window
         self._owed = False      # a first click waits on the double window
@@ -38,7 +39,7 @@ class Decoder:
     def press(self, p):
         self._emit("press", 0)
         self._second = self._what == WINDOW
-        self._set(None, 0)
+        self._set(None, NOTHING)
         self.pressed_at = p
         self._held = False
         self.holds = 0
@@ -52,7 +53,7 @@ class Decoder:
         if p is None:  # pressed before the engine started: not a gesture
             return
         self.pressed_at = None
-        self._set(None, 0)
+        self._set(None, NOTHING)
         held = self._clock.diff(r, p)
         if not self._held:
             self._click_ends(r, held)
@@ -74,14 +75,17 @@ class Decoder:
         """The open deadline has passed with no edge before it."""
         what = self._what
         if what == WINDOW:
-            self._set(None, 0)
+            self._set(None, NOTHING)
             self._pay()
         elif what == LONG:
             self._held = True
             self._pay()
             if self._long:
                 self._emit("long", self.long_ms)
-            self._next_hold() if self._hold else self._set(None, 0)
+            if self._hold:
+                self._next_hold()
+            else:
+                self._set(None, NOTHING)
         elif what == HOLD:
             self._next_hold()
 
