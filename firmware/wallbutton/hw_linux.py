@@ -229,13 +229,18 @@ class GpioLed:
             self.shown = v
 
 
-def make_led(spec, sysfs, clock):
+def make_led(spec, sysfs, clock, log):
+    """The board's LED; one the firmware may not drive (no root, no udev rule) is logged and
+    left dark rather than keeping the buttons from working."""
     kind = (spec or {}).get("kind", "none")
-    if kind == "sysfs":
-        path = spec["path"]
-        return SysfsLed(sysfs + path[len("/sys"):] if path.startswith("/sys/") else path)
-    if kind == "plain":
-        return GpioLed(spec, sysfs, clock)
+    try:
+        if kind == "sysfs":
+            path = spec["path"]
+            return SysfsLed(sysfs + path[len("/sys"):] if path.startswith("/sys/") else path)
+        if kind == "plain":
+            return GpioLed(spec, sysfs, clock)
+    except OSError as e:
+        log.warning("LED %s not usable (%s): running without it (root or a udev rule gives access)", spec, e)
     return NullLed()
 
 
@@ -286,7 +291,7 @@ class Hw:
         self.log = log
         self.clock = clock or Clock()
         self.buttons = [make_button(spec, sysfs, self.clock, ops) for spec in board["buttons"]]
-        self.led = make_led(board.get("led"), sysfs, self.clock)
+        self.led = make_led(board.get("led"), sysfs, self.clock, log)
         self.rtc = FileState(board.get("state_file", STATE_FILE))
         self.wifi = OsNetwork()
         self._wdt = None
