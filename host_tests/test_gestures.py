@@ -119,3 +119,6 @@ def test_the_timing_table_prints_the_same_on_both_interpreters():
                          check=True).stdout
     assert cpy == mpy
     assert "| click only (auto) | 20 (x0.04) |" in cpy, cpy
+    mem = subprocess.run([micropython_binary(), script, "mem"], capture_output=True, text=True, timeout=120,
+                         check=True, env={"MICROPYPATH": str(LIB)}).stdout
+    assert mem.startswith("| heap (bytes) | import gestures | one Button |"), mem

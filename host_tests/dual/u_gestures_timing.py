@@ -6,11 +6,23 @@
 #
 #   .venv/bin/python host_tests/dual/u_gestures_timing.py
 #   MICROPYPATH=lib .venv/bin/micropython host_tests/dual/u_gestures_timing.py
+# and the engine's heap on MicroPython (run it with lib/gestures as .mpy on the path to
+# judge it in the form a board runs; see the package README):
+#   .venv/bin/micropython host_tests/dual/u_gestures_timing.py mem
 import sys
 
 if __name__ == "__main__":
-    sys.path.insert(0, __file__.rsplit("/", 3)[0] + "/lib")
+    sys.path.append(__file__.rsplit("/", 3)[0] + "/lib")  # after MICROPYPATH: a built .mpy wins
     sys.path.insert(0, __file__.rsplit("/", 1)[0])
+    if sys.argv[-1] == "mem":
+        import gc
+
+        gc.collect()
+        at_start = gc.mem_alloc()
+        import gestures  # noqa: F401 - measured: the package's import cost
+
+        gc.collect()
+        IMPORT_BYTES = gc.mem_alloc() - at_start
 
 from u_gestures import D, run, tap  # noqa: E402
 
@@ -65,5 +77,33 @@ def main():
         print("| %s | %s |" % (name, " | ".join(cells)))
     print("(\"press\" for the LED comes %d ms after the contact in every mode)" % D)
 
+def heap():
+    """Heap bytes (MicroPython): the package imported, one Button, and after 1000 presses."""
+    import gc
+
+    from gestures import Button
+    from u_gestures import WrapClock
+
+    clock = WrapClock(0)
+    gc.collect()
+    before = gc.mem_alloc()
+    b = Button(cfg={"wants": ("click", "double", "long", "hold")}, clock=clock)
+    gc.collect()
+    one = gc.mem_alloc() - before
+    for k in range(1000):
+        for at, pressed in tap(k * 1000, 100 if k % 3 else 900):
+            b.edge(1 - pressed, at)
+            b.poll(at)
+        b.poll(k * 1000 + 999)
+    gc.collect()
+    grown = gc.mem_alloc() - before - one
+    print("| heap (bytes) | import gestures | one Button | growth after 1000 presses |")
+    print("|---|---:|---:|---:|")
+    print("| %s | %d | %d | %d |" % (gestures.__file__.rsplit("/", 1)[-1], IMPORT_BYTES, one, grown))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[-1] == "mem":
+        heap()
+    else:
+        main()
