@@ -503,3 +503,22 @@ def test_due_waits_for_the_debounce_when_a_deadline_falls_in_a_glitch():
     b.edge(0, 1146)  # ... and closes again: a glitch, known only at 1165
     assert b.poll(1150) == [] and b.due(1150) == 15  # not 0: polling now decides nothing
     assert b.poll(1165) == [("hold", 2)] and b.due(1165) == 1400 - 1165
+
+
+def test_the_double_window_boundary():
+    # released at 200: the window is [200, 600); a press starting inside it is a double,
+    # even though its debounce ends after the window
+    tr = run(tap(100, 100) + tap(595, 100), {"wants": ("click", "double")})
+    assert [g for g in gestures(tr) if g[0] in ("click", "double")] == [("double", 2)], tr
+    assert at(tr, "double") == [695 + D], tr
+    tr = run(tap(100, 100) + tap(600, 100), {"wants": ("click", "double")})
+    assert [g for g in gestures(tr) if g[0] in ("click", "double")] == [("click", 1), ("click", 1)], tr
+    assert at(tr, "click") == [600, 1100], tr
+
+
+def test_the_click_and_long_boundaries():
+    def kinds(held):
+        return [g for g, _ in gestures(run(tap(100, held))) if g in ("click", "long")]
+
+    assert kinds(350) == ["click"] and kinds(351) == []
+    assert kinds(799) == [] and kinds(800) == ["long"]
