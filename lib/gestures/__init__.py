@@ -8,8 +8,9 @@
 
 Edges are captured with their time by an interrupt (or a Linux gpio event)
 and decoded later by poll(): a blocking network call in the main loop then
-delays a gesture's delivery but never loses or misjudges it, and debounce
-works on the edge timeline, not on how often the loop happens to run. A
+delays a gesture's delivery but does not lose or misjudge it (as long as
+each edge carries the tick it happened at), and debounce works on the edge
+timeline, not on how often the loop happens to run. A
 button given only a pin is sampled by poll() instead (then it sees what the
 loop's pace lets it see). Knows nothing of what the gestures do: the caller
 says which gestures have actions (cfg "wants") so a click is decided as
