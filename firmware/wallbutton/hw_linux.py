@@ -319,6 +319,14 @@ class Hw:
         if self._wdt is not None:
             self._wdt.write(b"\0")
 
+    def stop(self):
+        """A clean stop (Ctrl-C, end of run): disarm the watchdog with its magic close ("V"),
+        so stopping the service does not reboot the board. A crash never gets here."""
+        if self._wdt is not None:
+            self._wdt.write(b"V")
+            self._wdt.close()
+            self._wdt = None
+
     def idle(self, ms):
         """Wait up to ms for a GPIO event (poll on every line's file)."""
         import select

@@ -78,9 +78,11 @@ class Wifi:
         return list(self._errors)
 
     def info(self):
+        if self.wlan is None:  # a fresh object (the REPL's): the port's one station interface says
+            self.wlan = network.WLAN(network.STA_IF)
         d = {"connected": self.ok(), "via": self.via, "clock_set": self.synced, "errors": self.errors()}
         if self.ok():
-            ssid, bssid, channel = self.chosen
+            ssid, bssid, channel = self.chosen or (self.wlan.config("ssid"), None, self.wlan.config("channel"))
             d.update(ssid=ssid, ip=self.wlan.ifconfig()[0], rssi=self.wlan.status("rssi"),
                      bssid=hexlify(bssid).decode() if bssid else None, channel=channel)
         return d

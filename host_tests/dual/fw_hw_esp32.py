@@ -171,12 +171,12 @@ def test_a_network_the_scan_missed_is_still_tried_by_name():
         w.ap("Home", "pw-home", B2)
         from fakes import fake_network
 
-        orig = fake_network.WLAN.scan
-        fake_network.WLAN.scan = lambda self: []  # a hidden network, or a scan that missed it
+        orig = fake_network._Station.scan
+        fake_network._Station.scan = lambda self: []  # a hidden network, or a scan that missed it
         try:
             assert hw.wifi.up() is True
         finally:
-            fake_network.WLAN.scan = orig
+            fake_network._Station.scan = orig
         connects = [e for e in w.log if e[0] == "connect"]
         assert connects == [("connect", "Attic", None, False), ("connect", "Home", None, False)], connects
     finally:
@@ -286,6 +286,21 @@ def test_ntp_runs_before_up_returns_and_its_failure_is_said():
         assert hw.sync_time() is True and hw.sync_time() is True
         assert len([e for e in w.log if e[0] == "ntp"]) == 7  # set once, then remembered
         assert "clock set over NTP" in log.text()
+    finally:
+        remove()
+
+
+def test_a_fresh_hw_reports_the_link_the_app_made():
+    try:
+        hw, w, _ = _hw()
+        w.ap("Home", "pw-home", B2, channel=11)
+        assert hw.wifi.up()
+        from wallbutton import hw_esp32
+
+        other = hw_esp32.make(ATOM, CFG, Log(), clock=w.clock)  # as repl.wifi() makes one
+        info = other.wifi.info()
+        assert info["connected"] and info["ssid"] == "Home" and info["channel"] == 11 and info["via"] is None
+        assert info["ip"] == "192.168.1.77" and info["bssid"] is None
     finally:
         remove()
 

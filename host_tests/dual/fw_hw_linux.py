@@ -152,6 +152,34 @@ def test_network_clock_and_sleep_belong_to_the_os():
         raise AssertionError("deepsleep returned")
 
 
+def test_watchdog_device_fed_then_disarmed_on_a_clean_stop_cpython_only():
+    if not CPYTHON:
+        return  # MicroPython has no fcntl for the timeout ioctl
+    from wallbutton import hw_linux
+
+    root = _tree()
+    dev = root + "/watchdog"
+    write(dev, "")
+    calls = []
+    import fcntl
+
+    real = fcntl.ioctl
+    fcntl.ioctl = lambda fd, req, arg: calls.append((req, struct.unpack("i", arg)[0]))
+    try:
+        hw = hw_linux.make(_board(root, watchdog=dev), {}, Log(), clock=FakeClock(), sysfs=root)
+        hw.wdt_start(30000)
+    finally:
+        fcntl.ioctl = real
+    assert calls == [(hw_linux.WDIOC_SETTIMEOUT, 30)]
+    hw.feed()
+    hw.feed()
+    with open(dev, "rb") as f:
+        assert f.read() == b"\0\0"
+    hw.stop()
+    with open(dev, "rb") as f:
+        assert f.read() == b"\0\0V"
+
+
 def test_safe_mode_and_boot_loop_on_a_linux_board():
     from wallbutton import boot_guard
 

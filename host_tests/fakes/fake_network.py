@@ -11,15 +11,22 @@ SCAN_MS, JOIN_BSSID_MS, JOIN_SSID_MS, DHCP_MS, FAIL_MS = 2000, 250, 1500, 1200, 
 NO_ADDR = ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
 
 
-class WLAN:
-    def __init__(self, interface=STA_IF):
+def WLAN(interface=STA_IF):
+    """The port's one station interface: every call returns the same object."""
+    w = _w.current
+    if w.wlan is None:
+        w.wlan = _Station()
+    return w.wlan
+
+
+class _Station:
+    def __init__(self):
         self._active = False
         self._status = STAT_IDLE
         self._ap = None
         self._static = None
         self._dhcp = None
         self._pending = None
-        _w.current.wlan = self
 
     def active(self, on=None):
         if on is None:
