@@ -3,6 +3,7 @@ it asks of them: wake pins are buttons and pins of the chip that can wake it (ES
 GPIOs with ext0/ext1; ESP32-C3: GPIO0-5 with its GPIO wake), and each board builds and arms
 its deep-sleep wake on the fake ESP32 or a fake Linux tree."""
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def test_esp32_wake_pins_can_wake_and_safe_button_is_no_strapping_pin(path):
 def test_esp32_board_builds_and_arms_its_wake(path):
     from fakes import install, remove
     from fakes.world import DeepSleep
-    from fw_hw_esp32 import Log
+    from fakes import Log
 
     b = load(path)
     try:
@@ -83,26 +84,31 @@ LINUX = [p for p in BOARDS if load(p)["platform"] == "linux"]
 
 @pytest.mark.parametrize("path", LINUX, ids=[p.stem for p in LINUX])
 def test_linux_board_builds_on_a_fake_tree(path, tmp_path):
-    import fw_hw_linux as t
+    import u_fw_hw_linux as t
+    from fakes import Log
+    from test_fw_hw_linux import FakeChip
     from wallbutton import hw_linux
 
     b = load(path)
     lines = [btn["sysfs"] for btn in b["buttons"] if "sysfs" in btn]
     root = t._tree(lines=lines)
     b["state_file"] = str(tmp_path / "rtc.json")
-    dev = t.FakeChardev()
-    hw = hw_linux.make(b, {}, t.Log(), sysfs=root, ops=dev)
+    dev = FakeChip()
+    hw = hw_linux.make(b, {}, Log(), sysfs=root, ops=dev)
     assert [x.level() for x in hw.buttons] == [1] * len(b["buttons"])
     assert len(dev.requests) == len(b["buttons"]) - len(lines)
     hw.led.show((1, 1, 1))
+    os.close(dev.r)
+    os.close(dev.w)
 
 
 def test_a_linux_led_without_permission_leaves_the_buttons_working(tmp_path):
-    import fw_hw_linux as t
+    import u_fw_hw_linux as t
+    from fakes import Log
     from wallbutton import hw_linux
 
     root = t._tree()
-    log = t.Log()
+    log = Log()
     board = t._board(root, led={"kind": "sysfs", "path": "/sys/class/leds/missing"})
     hw = hw_linux.make(board, {}, log, sysfs=root)
     hw.led.show((1, 0, 0))

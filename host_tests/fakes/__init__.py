@@ -11,6 +11,22 @@ import sys
 
 from fakes.world import FakeClock, World  # noqa: F401
 
+class Log:
+    """A logger (info/warning) that keeps its lines, for tests to read."""
+
+    def __init__(self):
+        self.lines = []
+
+    def info(self, msg, *args):
+        self.lines.append("I " + (msg % args if args else msg))
+
+    def warning(self, msg, *args):
+        self.lines.append("W " + (msg % args if args else msg))
+
+    def text(self):
+        return "\n".join(self.lines)
+
+
 NAMES = ("machine", "network", "ntptime", "esp32", "neopixel")
 FIRMWARE_MODULES = ("wallbutton.hw_esp32", "wallbutton.wifi_esp32")
 

@@ -1,5 +1,5 @@
 # hw_esp32 and boot_guard against the fake ESP32 modules (host_tests/fakes),
-# under CPython and the MicroPython unix port (run by host_tests/test_fw_hw.py).
+# under CPython and the MicroPython unix port (run by host_tests/test_units.py).
 # On MicroPython every pin IRQ runs with the heap locked: a handler that
 # allocates fails these tests.
 import json
@@ -10,7 +10,7 @@ for _p in (_ROOT + "/lib", _ROOT + "/host_tests", _ROOT + "/firmware"):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from fakes import install, remove  # noqa: E402
+from fakes import Log, install, remove  # noqa: E402
 from fakes.world import DeepSleep  # noqa: E402
 
 ATOM = {"name": "M5Stack ATOM Lite", "platform": "esp32",
@@ -27,20 +27,6 @@ CFG = {"wifi": {"networks": [ATTIC, HOME], "static": None, "timeout_s": 15},
        "ntp": {"host": "ntp.example"}, "led": {"brightness": 0.5}}
 B1 = b"\x11\x11\x11\x11\x11\x11"
 B2 = b"\x22\x22\x22\x22\x22\x22"
-
-
-class Log:
-    def __init__(self):
-        self.lines = []
-
-    def info(self, msg, *args):
-        self.lines.append("I " + (msg % args if args else msg))
-
-    def warning(self, msg, *args):
-        self.lines.append("W " + (msg % args if args else msg))
-
-    def text(self):
-        return "\n".join(self.lines)
 
 
 def _hw(board=ATOM, cfg=CFG, world=None, **state):

@@ -1,9 +1,8 @@
 # hw_linux against a fake sysfs tree (a temp folder standing in for /sys) under
-# CPython and the MicroPython unix port, and against a fake GPIO chardev (a pipe
-# carrying kernel event records) under CPython. Run by host_tests/test_fw_hw.py.
+# CPython and the MicroPython unix port (run by host_tests/test_units.py). The
+# chardev and watchdog parts need CPython: host_tests/test_fw_hw_linux.py.
 import json
 import os
-import struct
 import sys
 
 _ROOT = __file__.rsplit("/", 3)[0]
@@ -12,21 +11,8 @@ for _p in (_ROOT + "/lib", _ROOT + "/host_tests", _ROOT + "/firmware"):
         sys.path.insert(0, _p)
 
 from dutil import read, tmpdir, write  # noqa: E402
+from fakes import Log  # noqa: E402
 from fakes.world import FakeClock  # noqa: E402
-
-CPYTHON = sys.implementation.name == "cpython"
-
-
-class Log:
-    def __init__(self):
-        self.lines = []
-
-    def info(self, msg, *args):
-        self.lines.append("I " + (msg % args if args else msg))
-
-    def warning(self, msg, *args):
-        self.lines.append("W " + (msg % args if args else msg))
-
 
 def _tree(lines=(17,), leds=("ACT",)):
     """A temp folder laid out like /sys: class/gpio/gpioN/{value,direction,edge}, class/leds/X/..."""
@@ -152,34 +138,6 @@ def test_network_clock_and_sleep_belong_to_the_os():
         raise AssertionError("deepsleep returned")
 
 
-def test_watchdog_device_fed_then_disarmed_on_a_clean_stop_cpython_only():
-    if not CPYTHON:
-        return  # MicroPython has no fcntl for the timeout ioctl
-    from wallbutton import hw_linux
-
-    root = _tree()
-    dev = root + "/watchdog"
-    write(dev, "")
-    calls = []
-    import fcntl
-
-    real = fcntl.ioctl
-    fcntl.ioctl = lambda fd, req, arg: calls.append((req, struct.unpack("i", arg)[0]))
-    try:
-        hw = hw_linux.make(_board(root, watchdog=dev), {}, Log(), clock=FakeClock(), sysfs=root)
-        hw.wdt_start(30000)
-    finally:
-        fcntl.ioctl = real
-    assert calls == [(hw_linux.WDIOC_SETTIMEOUT, 30)]
-    hw.feed()
-    hw.feed()
-    with open(dev, "rb") as f:
-        assert f.read() == b"\0\0"
-    hw.stop()
-    with open(dev, "rb") as f:
-        assert f.read() == b"\0\0V"
-
-
 def test_safe_mode_and_boot_loop_on_a_linux_board():
     from wallbutton import boot_guard
 
@@ -191,72 +149,3 @@ def test_safe_mode_and_boot_loop_on_a_linux_board():
     reasons = [boot_guard.decide(_make(root), Log()) for _ in range(boot_guard.BOOT_LOOPS)]
     # every start of a Linux firmware counts (no reset cause): the 5th in a row is a loop
     assert reasons[:-1] == [""] * (boot_guard.BOOT_LOOPS - 1) and "resets in a row" in reasons[-1], reasons
-
-
-class FakeChardev:
-    """The OS side of a chardev line: the chip's LINEEVENT ioctl hands back the read end of a
-    pipe, on which the test writes kernel gpioevent_data records."""
-
-    def __init__(self, level=1):
-        self.r, self.w = os.pipe()
-        self.level = level
-        self.requests = []
-        self.closed = []
-
-    def open(self, path):
-        assert path == "/dev/gpiochip0", path
-        return 1000
-
-    def ioctl(self, fd, request, buf):
-        from wallbutton import hw_linux
-
-        if request == hw_linux.GPIO_GET_LINEEVENT_IOCTL:
-            line, flags, events, label, _ = struct.unpack(hw_linux.EVENT_REQUEST, buf)
-            self.requests.append((fd, line, flags, events, label.rstrip(b"\0")))
-            return struct.pack(hw_linux.EVENT_REQUEST, line, flags, events, label, self.r)
-        assert request == hw_linux.GPIOHANDLE_GET_LINE_VALUES_IOCTL and fd == self.r
-        return bytes([self.level]) + bytes(63)
-
-    def read(self, fd, n):
-        try:
-            return os.read(fd, n)
-        except BlockingIOError:
-            return b""
-
-    def nonblocking(self, fd):
-        os.set_blocking(fd, False)
-
-    def close(self, fd):
-        self.closed.append(fd)
-
-    def event(self, ms, rising):
-        os.write(self.w, struct.pack("=QI4x", ms * 1000000, 1 if rising else 2))
-
-
-def test_chardev_line_events_cpython_only():
-    if not CPYTHON:
-        return
-    from wallbutton import hw_linux
-
-    root = _tree()
-    dev = FakeChardev()
-    clock = FakeClock(start=7000)
-    hw = hw_linux.make(_board(root, buttons=[{"chip": "/dev/gpiochip0", "line": 17, "pull": "up"}]),
-                       {}, Log(), clock=clock, sysfs=root, ops=dev)
-    assert dev.requests == [(1000, 17, 1 | (1 << 5), 3, b"uhomey")] and dev.closed == [1000]
-    b = hw.buttons[0]
-    assert b.level() == 1 and b.edges() == []
-    dev.event(6990, False)  # two bounces 2 ms apart, stamped by the kernel
-    dev.event(6992, True)
-    dev.event(6994, False)
-    assert b.edges() == [(6990, 0), (6992, 1), (6994, 0)]
-    dev.event(123456789, True)  # a wall-clock stamp (Linux < 5.7): replaced by the read time
-    assert b.edges() == [(7000, 1)]
-    import time
-
-    dev.event(7001, True)
-    t0 = time.monotonic()
-    hw.idle(5000)  # the queued event ends the wait at once
-    assert time.monotonic() - t0 < 1.0
-    os.close(dev.w)
-    os.close(dev.r)
