@@ -66,6 +66,7 @@ class Wifi:
         self.next_try = None  # tick before which up() does not try again
         self.via = None  # "fast" or "scan": how the link came up
         self.chosen = None  # (ssid, bssid bytes, channel) of the link
+        self.addr_at = None  # epoch of the DHCP lease a fast connect reused (None: a fresh one)
         self.synced = False
         self._errors = []
 
@@ -139,7 +140,8 @@ class Wifi:
         if pw is None:
             return False  # that network left the config
         wlan = self._sta()
-        addr = self.static or self._kept_address(kept)
+        reused = None if self.static else self._kept_address(kept)
+        addr = self.static or reused
         if addr:
             wlan.ifconfig(addr)
         bssid = unhexlify(kept["bssid"])
@@ -148,6 +150,7 @@ class Wifi:
         if self._wait(self.clock.add(self.clock.now(), budget), kept["ssid"]):
             self.via = "fast"
             self.chosen = (kept["ssid"], bssid, kept.get("channel"))
+            self.addr_at = kept["at"] if reused else None  # a reused lease keeps its age
             return True
         self.log.info("fast connect to %s failed; scanning", kept["ssid"])
         self._forget()
@@ -185,6 +188,7 @@ class Wifi:
                 wlan.connect(n["ssid"], n.get("password", ""))
             if self._wait(end, n["ssid"]):
                 self.via = "scan"
+                self.addr_at = None
                 self.chosen = (n["ssid"], entry[1] if entry else None, entry[2] if entry else None)
                 return True
         return False
@@ -214,7 +218,7 @@ class Wifi:
             st.pop("wifi", None)
         else:
             st["wifi"] = {"ssid": ssid, "bssid": hexlify(bssid).decode(), "channel": channel,
-                          "addr": list(self.wlan.ifconfig()), "at": self.clock.epoch()}
+                          "addr": list(self.wlan.ifconfig()), "at": self.addr_at or self.clock.epoch()}
         self.rtc.save(st)
 
     def _forget(self):
