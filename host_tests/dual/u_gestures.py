@@ -522,3 +522,19 @@ def test_the_click_and_long_boundaries():
 
     assert kinds(350) == ["click"] and kinds(351) == []
     assert kinds(799) == [] and kinds(800) == ["long"]
+
+
+def test_a_stuck_button_stops_repeating_and_lets_the_loop_sleep():
+    from gestures.settings import HOLD_LIMIT_MS
+
+    clock = WrapClock(NEAR_WRAP)
+    b = Button(cfg={"wants": ("hold",), "repeat_ms": 1000}, clock=clock)
+    b.edge(0, NEAR_WRAP)
+    holds = []
+    for s in range(1, HOLD_LIMIT_MS // 1000 + 6):
+        t = clock.add(NEAR_WRAP, s * 1000)
+        holds += [n for g, n in b.poll(t) if g == "hold"]
+    assert holds == list(range(1, (HOLD_LIMIT_MS - 800) // 1000 + 2)), holds
+    assert b.busy() and b.due(t) is None  # still pressed, but nothing to wait for
+    b.edge(1, t)
+    assert b.poll(clock.add(t, D)) == [("release", HOLD_LIMIT_MS + 5000)]

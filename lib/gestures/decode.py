@@ -6,6 +6,8 @@
 # hold repeat. Button.poll() and Button.edge() call expire() for each
 # deadline that time has passed, in time order with the debounced edges.
 
+from .settings import HOLD_LIMIT_MS
+
 # what the open deadline decides
 NOTHING = 0
 WINDOW = 1  # no second press by now: the first click stands alone
@@ -92,7 +94,11 @@ class Decoder:
     def _next_hold(self):
         self.holds += 1
         self._emit("hold", self.holds)
-        self._set(self._clock.add(self.deadline, self.repeat_ms), HOLD)
+        after = self._clock.add(self.deadline, self.repeat_ms)
+        if self._clock.diff(after, self.pressed_at) > HOLD_LIMIT_MS:
+            self._set(None, NOTHING)  # a stuck button: quiet until it is released
+        else:
+            self._set(after, HOLD)
 
     def _pay(self):
         """The first click of a double that did not come about stands alone."""

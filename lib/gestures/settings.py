@@ -17,6 +17,9 @@ DEFAULTS = {
 
 MAX_EVENTS = 32  # decided but not yet polled; the oldest go first beyond this
 SAMPLE_MS = 10   # poll period due() asks for when the pin is sampled, not edge-fed
+# Hold repeats stop once a press is this long: no finger dims for a minute, but a
+# button wedged by a door or a shelf would otherwise send steps for ever.
+HOLD_LIMIT_MS = 60000
 
 
 def settings(cfg, name):
