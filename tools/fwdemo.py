@@ -71,10 +71,11 @@ def command(config, tree=None, interp=None, heap=None):
     """(argv, cwd, env) that runs the firmware: from a built tree (as on a board) or from the repo."""
     interp = interp or micropython()
     cmd = [interp]
-    if heap and not interp.endswith("python") and "python3" not in os.path.basename(interp):
+    if heap and "micropython" in os.path.basename(interp):
         cmd += ["-X", "heapsize=" + heap]
     env = dict(os.environ)
     if tree:
+        tree = os.path.abspath(tree)
         env["MICROPYPATH"] = os.path.join(tree, "lib") + ":.frozen"
         return cmd + ["main.py", os.path.abspath(config)], tree, env
     env.pop("MICROPYPATH", None)

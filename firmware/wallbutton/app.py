@@ -7,6 +7,16 @@
 from .actions import Actions
 from .feedback import Feedback
 
+import sys
+
+if sys.implementation.name == "micropython":
+    from gc import collect
+else:  # CPython's collector needs no help, and a full collection there takes milliseconds
+
+    def collect():
+        pass
+
+
 MAX_IDLE_MS = 1000  # the loop comes round (and feeds the watchdog) at least this often
 WIFI_CHECK_MS = 5000  # how often an idle loop looks whether Wi-Fi is still there
 # uhomey's per-wait timeout is at most watchdog_s / WATCHDOG_PARTS: a call's worst case (connect,
@@ -65,6 +75,7 @@ class App:
             self.read_buttons(now)
             self.actions.expire(now)
             if self.actions.due(now) == 0:
+                collect()  # from this shallow stack; the call's allocations then find whole blocks
                 self.actions.run(now)
                 self.active = self.clock.now()
                 continue
@@ -194,6 +205,27 @@ class App:
 # ---- start --------------------------------------------------------------------------------------
 
 
+def forget(name):
+    """Drop a module used only at boot, so the heap it held serves the presses."""
+    import sys
+
+    sys.modules.pop(name, None)
+    pkg, _, mod = name.rpartition(".")
+    if pkg in sys.modules and mod in sys.modules[pkg].__dict__:
+        delattr(sys.modules[pkg], mod)
+
+
+def attach_repl(app):
+    """After Ctrl-C: the REPL helpers (wallbutton.repl, on boards) reuse this app's session."""
+    if app is None:
+        return
+    try:
+        from . import repl
+    except ImportError:
+        return
+    repl.attach(app)
+
+
 def board_file(cfg, boards_dir):
     """boards/<config board>.json on a PC; /board.json (a copy of it) on a board."""
     import json
@@ -227,6 +259,8 @@ def main(config_path, boards_dir=None, out=print):
     log = Log("info", out=out)
     try:
         cfg = config.load(config_path)
+        config = None
+        forget("wallbutton.cfg")  # boot only: its ~10 KB (64-bit) go back to the presses
         log = Log(cfg["log"], out=out)
         board = board_file(cfg, boards_dir)
         hw = __import__("wallbutton.hw_" + board.get("platform", "?"), None, None, ("make",)).make(board, cfg, log)
@@ -248,6 +282,7 @@ def main(config_path, boards_dir=None, out=print):
         return 1
     except KeyboardInterrupt:
         log.info("stopped (Ctrl-C)")
+        attach_repl(app)
         return 0
     finally:
         if app:
