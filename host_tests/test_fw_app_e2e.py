@@ -73,9 +73,9 @@ def test_as_a_board_runs_it_from_mpy_files(sim, tmp_path):
     tree = fwdemo.build_tree(str(tmp_path / "board"))
     path = config(sim, tmp_path, [{"click": {"do": "on", "device": LIGHT},
                                    "double": {"do": "off", "device": LIGHT}}])
-    rc, out = run(path, CLICK + "1000 0 1\n1060 0 0\n1200 0 1\n1260 0 0\n", tree=tree, heap="128k")
+    rc, out = run(path, CLICK + "1000 0 1\n1060 0 0\n1200 0 1\n1260 0 0\n", tree=tree, heap="256k")
     assert rc == 0, out
-    assert [r.json()["value"] for r in puts(sim)] == [True, False]
+    assert [r.json()["value"] for r in puts(sim)] == [True, False], out
     assert "b0 double -> set Kitchen light onoff=False" in out
 
 
