@@ -10,11 +10,16 @@ from .feedback import Feedback
 import sys
 
 if sys.implementation.name == "micropython":
-    from gc import collect
+    from gc import collect, mem_alloc, mem_free
 else:  # CPython's collector needs no help, and a full collection there takes milliseconds
 
     def collect():
         pass
+
+    def mem_alloc():
+        return 0
+
+    mem_free = mem_alloc
 
 
 MAX_IDLE_MS = 1000  # the loop comes round (and feeds the watchdog) at least this often
@@ -35,7 +40,7 @@ class App:
         if self.wd_ms:  # a connect attempt must end well before the watchdog bites
             self.wifi_ms = min(self.wifi_ms, self.wd_ms // 2)
         self.sleep_ms = int(cfg["sleep"]["idle_s"] * 1000)
-        self.fb = Feedback(hw.led, clock, cfg["led"]["brightness"], log)
+        self.fb = Feedback(hw.led, clock, log)
         kept = hw.rtc.load() if self.sleep_ms else {}
         self.actions = Actions(homey, cfg, self.fb, log, clock, self.net_ready,
                                kept.get("ids") or {}, kept.get("states") or {})
@@ -44,6 +49,10 @@ class App:
         self.wifi_seen = None  # tick of the last Wi-Fi check while idle
         self.active = clock.now()  # tick of the last press or call (for deep sleep)
         self.finished = getattr(hw, "finished", None)  # unix board: the waveform has ended
+        from . import boot_guard  # on a board boot.py has loaded it already
+
+        self.guard = boot_guard
+        self.started = clock.now()
 
     def _buttons(self, cfgs, pins):
         from gestures import Button
@@ -72,10 +81,12 @@ class App:
         while True:
             hw.feed()
             now = self.clock.now()
+            self.guard.settle(hw, self.clock.diff(now, self.started))  # a stable run clears the boot-loop count
             self.read_buttons(now)
             self.actions.expire(now)
             if self.actions.due(now) == 0:
                 collect()  # from this shallow stack; the call's allocations then find whole blocks
+                self.log.debug("heap: %d used, %d free", mem_alloc(), mem_free())
                 self.actions.run(now)
                 self.active = self.clock.now()
                 continue
@@ -174,32 +185,9 @@ class App:
     # ---- battery mode -------------------------------------------------------------------------
 
     def deepsleep(self):
-        """Keep what the waking press needs (device ids, on/off states) and sleep until a press."""
-        self.learn_ids()
-        kept = self.hw.rtc.load()
-        kept["ids"] = self.actions.ids
-        kept["states"] = self.actions.states
-        self.hw.rtc.save(kept)
-        self.log.info("idle for %d s: deep sleep until a button wakes the board", self.sleep_ms // 1000)
-        self.fb.off()
-        self.hw.deepsleep(0)
+        from .battery import deepsleep  # loaded only now: on a board it never returns
 
-    def learn_ids(self):
-        """Device names of the config resolved to ids once, so a waking press asks nothing first."""
-        ids = self.actions.ids
-        for b in self.cfg["buttons"]:
-            for act in b["actions"].values():
-                for name in act.get("devices") or ():
-                    if name in ids or (len(name) == 36 and name.count("-") == 4):  # known, or an id
-                        continue
-                    self.hw.feed()
-                    try:
-                        rows = [r for r in self.actions.h.devices(name) if r[1] == name]
-                    except Exception as e:  # noqa: BLE001 - the wake path then asks by name
-                        self.log.warning("could not look up %r before sleeping: %s", name, e)
-                        continue
-                    if len(rows) == 1:
-                        ids[name] = rows[0][0]
+        deepsleep(self)
 
 
 # ---- start --------------------------------------------------------------------------------------
@@ -226,20 +214,6 @@ def attach_repl(app):
     repl.attach(app)
 
 
-def board_file(cfg, boards_dir):
-    """boards/<config board>.json on a PC; /board.json (a copy of it) on a board."""
-    import json
-
-    path = "%s/%s.json" % (boards_dir, cfg["board"]) if boards_dir else "board.json"
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        from uhomey import ConfigError
-
-        raise ConfigError("config: board %r: cannot read %s (%s)" % (cfg["board"], path, e))
-
-
 def homey_config(cfg):
     """uhomey's view of the config: its network waits end well inside the watchdog."""
     ucfg = dict(cfg)
@@ -249,31 +223,24 @@ def homey_config(cfg):
 
 
 def main(config_path, boards_dir=None, out=print):
-    """Read the config and board, start the hardware and the Homey session, run the loop.
-    Returns when the input ends (unix board) or on Ctrl-C, with the LED off."""
+    """Start (config, board, hardware, Homey session) and run the loop. Returns the exit
+    status when the input ends (unix board) or on Ctrl-C, with the LED off."""
     import uhomey
 
-    from . import cfg as config
-    from .log import Log
+    from .start import start
 
-    log = Log("info", out=out)
-    try:
-        cfg = config.load(config_path)
-        config = None
-        forget("wallbutton.cfg")  # boot only: its ~10 KB (64-bit) go back to the presses
-        log = Log(cfg["log"], out=out)
-        board = board_file(cfg, boards_dir)
-        hw = __import__("wallbutton.hw_" + board.get("platform", "?"), None, None, ("make",)).make(board, cfg, log)
-    except (uhomey.HomeyError, ImportError) as e:
-        log.error("cannot start: %s", e)
-        return 1
-    log.clock = hw.clock
-    log.t0 = hw.clock.now()
-    log.info("board %s, %d button(s), watchdog %s s", board.get("name"), len(cfg["buttons"]), cfg["watchdog_s"] or "off")
+    parts = start(config_path, boards_dir, out)
+    start = None
+    forget("wallbutton.start")  # boot only: its heap goes back to the presses
+    if isinstance(parts, int):
+        return parts
+    cfg, board, hw, log = parts
     app = None
     try:
         h = uhomey.connect(homey_config(cfg), eager=False)
         app = App(cfg, board, hw, log, h)
+        for name in ("athom", "homey", "tls", "wifi", "ntp"):  # uhomey and hw keep their own copies
+            cfg.pop(name, None)
         app.run()
         return 0
     except uhomey.HomeyError as e:

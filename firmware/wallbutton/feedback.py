@@ -2,7 +2,8 @@
 # tick() walks through as time passes; the main loop asks due() how long it may
 # sleep. A one-shot pattern (ack, ok, error) plays over the status pattern (no
 # Wi-Fi, Homey unreachable, needs login), which repeats until cleared.
-# The rhythms differ too, so a plain one-colour LED tells them apart.
+# The rhythms differ too, so a plain one-colour LED tells them apart. Colours are
+# full scale: the board's hw module applies the config's led.brightness.
 OFF = (0, 0, 0)
 WHITE = (255, 255, 255)
 GREEN = (0, 255, 0)
@@ -26,10 +27,9 @@ STATUSES = ("no_wifi", "unreachable", "needs_login")
 
 
 class Feedback:
-    def __init__(self, led, clock, brightness=1.0, log=None):
+    def __init__(self, led, clock, log=None):
         self.led = led
         self.clock = clock
-        self.scale = brightness
         self.log = log
         self.shot = None  # (name, started) of the one-shot pattern playing
         self.state = None  # (name, started) of the status pattern
@@ -77,8 +77,7 @@ class Feedback:
         colour = self._current(now)[0]
         if colour != self.shown:
             self.shown = colour
-            s = self.scale
-            self.led.show((int(colour[0] * s), int(colour[1] * s), int(colour[2] * s)))
+            self.led.show(colour)
 
     def due(self, now):
         """ms until the LED must change, or None when it stays as it is."""

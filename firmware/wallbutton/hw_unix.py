@@ -310,6 +310,10 @@ class UnixBoard:
     def held_at_boot(self):
         return False
 
+    def reset_cause(self):
+        """A run on a PC starts like a soft reset: never counted as a boot loop."""
+        return "soft"
+
     def stop(self):
         """The end of a run: the terminal as it was, the watchdog's record in the log."""
         self.stdin.restore()

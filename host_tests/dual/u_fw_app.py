@@ -1,11 +1,18 @@
 # The firmware app's parts with fakes (a Homey that records calls, a clock moved by hand,
 # an LED that records colours): config checks, action mapping, folding, the queue bound,
-# retries and drops, LED patterns. Plain Python for CPython and the MicroPython unix port.
-import uhomey
-from wallbutton import cfg as config
-from wallbutton.actions import Actions
-from wallbutton.feedback import OFF, PATTERNS, Feedback
-from wallbutton.log import Log
+# retries and drops, LED patterns. Plain Python for CPython and the MicroPython unix port
+# (run by host_tests/test_units.py like every dual u_* module).
+import sys
+
+_FIRMWARE = __file__.rsplit("/", 3)[0] + "/firmware"  # <repo>/host_tests/dual/u_fw_app.py
+if _FIRMWARE not in sys.path:
+    sys.path.insert(0, _FIRMWARE)
+
+import uhomey  # noqa: E402
+from wallbutton import cfg as config  # noqa: E402
+from wallbutton.actions import Actions  # noqa: E402
+from wallbutton.feedback import GREEN, MAGENTA, OFF, PATTERNS, Feedback  # noqa: E402
+from wallbutton.log import Log  # noqa: E402
 
 LIGHT = "Kitchen light"
 
@@ -79,7 +86,7 @@ def setup(buttons, **sections):
     lines = []
     log = Log("debug", clock, lines.append)
     led = Led()
-    fb = Feedback(led, clock, 1.0, log)
+    fb = Feedback(led, clock, log)
     h = Homey()
     return cfg, Actions(h, cfg, fb, log, clock), h, clock, lines, led
 
@@ -308,15 +315,15 @@ def test_a_stored_id_that_vanished_is_asked_by_name():
 def test_led_patterns_play_without_blocking():
     clock = Clock(0)
     led = Led()
-    fb = Feedback(led, clock, 0.5)
+    fb = Feedback(led, clock)
     fb.status("unreachable", 0)
-    assert led.shown[-1] == (127, 0, 100)
+    assert led.shown[-1] == MAGENTA
     assert fb.due(0) == 150
     fb.flash("ok", 100)
     assert led.shown[-1] == OFF
     clock.t = 180
     fb.tick(180)
-    assert led.shown[-1] == (0, 127, 0)
+    assert led.shown[-1] == GREEN
     ok_ms = sum(ms for _, ms in PATTERNS["ok"])
     fb.tick(100 + ok_ms)  # the one-shot is over: back to the status pattern, in its rhythm
     period = sum(ms for _, ms in PATTERNS["unreachable"])

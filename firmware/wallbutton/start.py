@@ -1,0 +1,47 @@
+# What the firmware does once at boot, before the loop: the config (checked), the
+# board file, the board's hardware and the log, and the safe-mode verdict. Unloaded when it returns (app.main),
+# like the config checks, so the heap they took serves the presses.
+from .app import forget
+
+
+def board_file(cfg, boards_dir):
+    """boards/<config board>.json on a PC; /board.json (a copy of it) on a board."""
+    import json
+
+    path = "%s/%s.json" % (boards_dir, cfg["board"]) if boards_dir else "board.json"
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        from uhomey import ConfigError
+
+        raise ConfigError("config: board %r: cannot read %s (%s)" % (cfg["board"], path, e))
+
+
+def start(config_path, boards_dir, out):
+    """(cfg, board, hw, log), or an exit status after logging why the firmware cannot start."""
+    import uhomey
+
+    from . import cfg as config
+    from .log import Log
+
+    log = Log("info", out=out)
+    try:
+        cfg = config.load(config_path)
+        config = None
+        forget("wallbutton.cfg")
+        log = Log(cfg["log"], out=out)
+        board = board_file(cfg, boards_dir)
+        hw = __import__("wallbutton.hw_" + board.get("platform", "?"), None, None, ("make",)).make(board, cfg, log)
+    except (uhomey.HomeyError, ImportError) as e:
+        log.error("cannot start: %s", e)
+        return 1
+    log.clock = hw.clock
+    log.t0 = hw.clock.now()
+    from . import boot_guard
+
+    if boot_guard.check(hw, log):  # safe mode: it has said why, and the LED shows it
+        return 0
+    log.info("board %s, %d button(s), watchdog %s s", board.get("name"), len(cfg["buttons"]),
+             cfg["watchdog_s"] or "off")
+    return cfg, board, hw, log
