@@ -117,6 +117,32 @@ def test_wifi_status_and_a_press_through_a_one_shot_app(repl, sim, monkeypatch, 
         remove()
 
 
+def test_an_attached_app_lends_its_session_and_hardware(repl, sim, monkeypatch, capsys):
+    from fakes import install, remove
+
+    try:
+        w = install()
+        w.ap("Home", "pw-home", b"\x22" * 6, channel=11)
+        from wallbutton import hw_esp32
+
+        monkeypatch.setattr(repl, "_make_hw", lambda b, c, log: hw_esp32.make(b, c, log, clock=w.clock))
+        app = repl._one_shot_app()  # as main.py ran it, before Ctrl-C
+        repl.attach(app)
+        kid = sim.homey().device_by_name("Kitchen light")["id"]
+        before = sim.homey().value(kid, "onoff")
+        repl.press(0, "click")
+        assert sim.homey().value(kid, "onoff") is (not before)
+        repl.devices()
+        assert "Kitchen light" in capsys.readouterr().out
+        assert repl._homey is None  # no session of its own: the app's
+        repl.wifi()
+        out = capsys.readouterr().out
+        assert "connected  True" in out and "ssid       Home" in out and "channel    11" in out, out
+        assert "pw-home" not in out
+    finally:
+        remove()
+
+
 def test_help_lists_every_call(capsys):
     from wallbutton import repl
 
