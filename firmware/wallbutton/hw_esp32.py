@@ -10,7 +10,10 @@ from gestures.clock import Ticks
 RING = 32  # edges kept per button between two polls: a bouncy press makes ~10
 IDLE_SLICE_MS = 10  # idle() looks for new edges this often (sleep_ms idles the CPU meanwhile)
 RTC_MAX = 2048  # bytes of RTC user memory MicroPython's ESP32 port gives Python
-GPIO_WAKE = 7  # ESP_SLEEP_WAKEUP_GPIO: the C3's deep-sleep pin wake (machine has no name for it)
+# machine.wake_reason() returns ESP-IDF's esp_sleep_source_t; machine names only some of them
+EXT0_WAKE = 2  # ESP_SLEEP_WAKEUP_EXT0 (machine.EXT0_WAKE)
+EXT1_WAKE = 3  # ESP_SLEEP_WAKEUP_EXT1 (machine.EXT1_WAKE)
+GPIO_WAKE = 7  # ESP_SLEEP_WAKEUP_GPIO: the C3's deep-sleep pin wake (no name in machine)
 RESET_CAUSES = (  # machine.reset_cause() -> the name boot_guard counts by
     ("PWRON_RESET", "power"),
     ("HARD_RESET", "hard"),
@@ -200,9 +203,9 @@ def wake_button(board, buttons):
     reason = machine.wake_reason()
     wake = board.get("wake") or {}
     pins = wake.get("pins") or []
-    if reason == machine.EXT0_WAKE:
+    if reason == EXT0_WAKE:
         woke = pins[:1]  # ext0 watches one pin: the first wake pin
-    elif reason in (machine.EXT1_WAKE, GPIO_WAKE):
+    elif reason in (EXT1_WAKE, GPIO_WAKE):
         woke = list(machine.wake_pins())
     else:
         return None  # the timer, or a reset during sleep

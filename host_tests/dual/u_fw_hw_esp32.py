@@ -323,6 +323,9 @@ def test_the_waking_button_comes_from_the_wake_reason():
     assert hw.wake() == (0, 0) and hw.buttons[0].edges() == []  # still held: its release will come
     hw, w, _ = _hw(ATOM, reset_cause=4, wake_reason=m.TIMER_WAKE)
     assert hw.wake() is None
+    c3 = {"platform": "esp32", "buttons": [{"pin": 9}, {"pin": 3}], "wake": {"pins": [3], "mode": "gpio"}}
+    hw, w, _ = _hw(c3, reset_cause=4, wake_reason=7, wake_pins=(3,), levels={3: 0})  # ESP_SLEEP_WAKEUP_GPIO
+    assert hw.wake() == (1, 0)
     hw, w, _ = _hw(ATOM, reset_cause=1, wake_reason=m.EXT0_WAKE)
     assert hw.wake() is None  # a power-on, not a wake
 
