@@ -4,10 +4,10 @@
 # LED, then sleeps in hw.idle() exactly as long as nothing is due. A Homey call
 # blocks the loop, but never longer than uhomey's timeout, which main() sets
 # below the watchdog's; edges that come meanwhile keep their capture ticks.
+import sys
+
 from .actions import Actions
 from .feedback import Feedback
-
-import sys
 
 if sys.implementation.name == "micropython":
     from gc import collect, mem_alloc, mem_free
@@ -22,6 +22,7 @@ else:  # CPython's collector needs no help, and a full collection there takes mi
     mem_free = mem_alloc
 
 
+STABLE_MS = 30000  # boot_guard.STABLE_MS: the app ran this long, its resets were no boot loop
 MAX_IDLE_MS = 1000  # the loop comes round (and feeds the watchdog) at least this often
 WIFI_CHECK_MS = 5000  # how often an idle loop looks whether Wi-Fi is still there
 # uhomey's per-wait timeout is at most watchdog_s / WATCHDOG_PARTS: a call's worst case (connect,
@@ -49,10 +50,8 @@ class App:
         self.wifi_seen = None  # tick of the last Wi-Fi check while idle
         self.active = clock.now()  # tick of the last press or call (for deep sleep)
         self.finished = getattr(hw, "finished", None)  # unix board: the waveform has ended
-        from . import boot_guard  # on a board boot.py has loaded it already
-
-        self.guard = boot_guard
         self.started = clock.now()
+        self.settled = False
 
     def _buttons(self, cfgs, pins):
         from gestures import Button
@@ -81,7 +80,7 @@ class App:
         while True:
             hw.feed()
             now = self.clock.now()
-            self.guard.settle(hw, self.clock.diff(now, self.started))  # a stable run clears the boot-loop count
+            self.settle(now)
             self.read_buttons(now)
             self.actions.expire(now)
             if self.actions.due(now) == 0:
@@ -99,6 +98,17 @@ class App:
             if self.sleep_ms and self.quiet(now) and self.clock.diff(now, self.active) >= self.sleep_ms:
                 self.deepsleep()
             hw.idle(self.wait(now))
+
+    def settle(self, now):
+        """A run this long was no boot loop: boot_guard clears its count (loaded for that once)."""
+        uptime = self.clock.diff(now, self.started)
+        if self.settled or uptime < STABLE_MS:
+            return
+        self.settled = True
+        from .boot_guard import settle
+
+        settle(self.hw, uptime)
+        forget("wallbutton.boot_guard")
 
     def boot(self):
         hw = self.hw

@@ -40,7 +40,10 @@ def start(config_path, boards_dir, out):
     log.t0 = hw.clock.now()
     from . import boot_guard
 
-    if boot_guard.check(hw, log):  # safe mode: it has said why, and the LED shows it
+    safe = boot_guard.check(hw, log)  # a reason: safe mode (it has said why, the LED shows it)
+    boot_guard = None
+    forget("wallbutton.boot_guard")  # the loop loads it again once, to settle (App.settle)
+    if safe:
         return 0
     log.info("board %s, %d button(s), watchdog %s s", board.get("name"), len(cfg["buttons"]),
              cfg["watchdog_s"] or "off")
