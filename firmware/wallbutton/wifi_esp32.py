@@ -105,14 +105,13 @@ class Wifi:
         tried. While backing off after failures, False at once."""
         if self.ok():
             return True
-        if not self.networks:
-            self._error("no Wi-Fi configured: add a wifi section with networks to config.json")
-            return False
         now = self.clock.now()
         if self.next_try is not None and self.clock.diff(self.next_try, now) > 0:
             return False
         end = self.clock.add(now, timeout_ms or self.timeout_ms)
-        if not (self._fast(end) or self._scan_and_join(end)):
+        if not self.networks:
+            self._error("no Wi-Fi configured: add a wifi section with networks to config.json")
+        if not (self.networks and (self._fast(end) or self._scan_and_join(end))):
             self.fails += 1
             wait = BACKOFF_MS[min(self.fails, len(BACKOFF_MS)) - 1]
             self.next_try = self.clock.add(self.clock.now(), wait)

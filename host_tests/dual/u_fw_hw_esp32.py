@@ -278,6 +278,15 @@ def test_a_fresh_hw_reports_the_link_the_app_made():
 
 
 @on_fakes
+def test_no_wifi_section_is_said_and_backs_off_like_a_failure():
+    hw, w, log = _hw(cfg={})
+    assert hw.wifi.up() is False and hw.wifi.up() is False
+    assert log.text().count("no Wi-Fi configured") == 1 and w.log == []
+    w.clock.advance(2000)
+    assert hw.wifi.up() is False and log.text().count("no Wi-Fi configured") == 2
+
+
+@on_fakes
 def test_no_clock_without_a_link():
     hw, w, log = _hw()
     assert hw.sync_time() is False and w.log == []
