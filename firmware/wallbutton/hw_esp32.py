@@ -8,6 +8,7 @@ import machine
 from gestures.clock import Ticks
 
 RING = 32  # edges kept per button between two polls: a bouncy press makes ~10
+WDT_PARKED_MS = 3600000  # stop(): the ESP32's watchdog cannot be stopped, only given this long
 IDLE_SLICE_MS = 10  # idle() looks for new edges this often (sleep_ms idles the CPU meanwhile)
 RTC_MAX = 2048  # bytes of RTC user memory MicroPython's ESP32 port gives Python
 # machine.wake_reason() returns ESP-IDF's esp_sleep_source_t; machine names only some of them
@@ -288,6 +289,14 @@ class Hw:
 
     def feed(self):
         if self._wdt is not None:
+            self._wdt.feed()
+
+    def stop(self):
+        """The app stopped on purpose (Ctrl-C): leave the REPL usable. MicroPython's ESP32
+        watchdog has no off switch, so it is given an hour; a reset clears it. (Not for a crash:
+        there the watchdog's reset, counted by boot_guard, is what should happen.)"""
+        if self._wdt is not None:
+            self._wdt = machine.WDT(timeout=WDT_PARKED_MS)
             self._wdt.feed()
 
     def idle(self, ms):

@@ -305,6 +305,8 @@ def test_the_watchdog_is_fed_by_feed_alone():
     for _ in range(3):
         hw.feed()
     assert w.feeds == 3
+    hw.stop()  # Ctrl-C: the REPL gets an hour before the watchdog bites
+    assert w.wdt_timeout == 3600000 and w.feeds == 4
 
 
 @on_fakes
