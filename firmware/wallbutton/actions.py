@@ -8,8 +8,16 @@
 # every press is delivered or reported, never lost silently.
 from uhomey import AuthError, HTTPError, NetworkError, NotFound, ProtocolError, TLSError
 
-RETRY_FIRST_MS = 500  # first retry after an outage; doubles up to RETRY_MAX_MS
-RETRY_MAX_MS = 8000
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
+
+
+_RETRY_FIRST_MS = const(500)  # first retry after an outage; doubles up to _RETRY_MAX_MS
+_RETRY_MAX_MS = const(8000)
 
 
 def describe(act):
@@ -175,7 +183,7 @@ class Actions:
                 self.jobs = []
                 self.fb.status(status, now)
             return
-        wait = min(RETRY_FIRST_MS << min(job.tries - 1, 8), RETRY_MAX_MS)
+        wait = min(_RETRY_FIRST_MS << min(job.tries - 1, 8), _RETRY_MAX_MS)
         self.retry_at = self.clock.add(now, wait)
         self.log.warning("%s failed (%s); retrying in %d ms", describe(job.act), why, wait)
         self.fb.status(status, now)

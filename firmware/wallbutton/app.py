@@ -21,13 +21,21 @@ else:  # CPython's collector needs no help, and a full collection there takes mi
 
     mem_free = mem_alloc
 
+try:
+    from micropython import const
+except ImportError:  # CPython
 
-STABLE_MS = 30000  # boot_guard.STABLE_MS: the app ran this long, its resets were no boot loop
-MAX_IDLE_MS = 1000  # the loop comes round (and feeds the watchdog) at least this often
-WIFI_CHECK_MS = 5000  # how often an idle loop looks whether Wi-Fi is still there
-# uhomey's per-wait timeout is at most watchdog_s / WATCHDOG_PARTS: a call's worst case (connect,
+    def const(x):
+        return x
+
+
+# Underscored const() names leave no name in RAM on MicroPython (hw_unix.py says why that counts).
+_STABLE_MS = const(30000)  # boot_guard.STABLE_MS: the app ran this long, its resets were no boot loop
+_MAX_IDLE_MS = const(1000)  # the loop comes round (and feeds the watchdog) at least this often
+_WIFI_CHECK_MS = const(5000)  # how often an idle loop looks whether Wi-Fi is still there
+# uhomey's per-wait timeout is at most watchdog_s / _WATCHDOG_PARTS: a call's worst case (connect,
 # send, read, one reconnect) stays inside the watchdog
-WATCHDOG_PARTS = 5
+_WATCHDOG_PARTS = const(5)
 
 
 class App:
@@ -102,7 +110,7 @@ class App:
     def settle(self, now):
         """A run this long was no boot loop: boot_guard clears its count (loaded for that once)."""
         uptime = self.clock.diff(now, self.started)
-        if self.settled or uptime < STABLE_MS:
+        if self.settled or uptime < _STABLE_MS:
             return
         self.settled = True
         from .boot_guard import settle
@@ -154,8 +162,8 @@ class App:
 
     def wait(self, now):
         """ms the loop may sleep: until the next button, queue or LED deadline."""
-        ms = self.wd_ms // 4 if self.wd_ms else MAX_IDLE_MS
-        ms = min(ms, MAX_IDLE_MS)
+        ms = self.wd_ms // 4 if self.wd_ms else _MAX_IDLE_MS
+        ms = min(ms, _MAX_IDLE_MS)
         for d in [b.due(now) for b in self.buttons] + [self.actions.due(now), self.fb.due(now)]:
             if d is not None and d < ms:
                 ms = d
@@ -182,7 +190,7 @@ class App:
         return None
 
     def watch_wifi(self, now):
-        if self.wifi_seen is not None and self.clock.diff(now, self.wifi_seen) < WIFI_CHECK_MS:
+        if self.wifi_seen is not None and self.clock.diff(now, self.wifi_seen) < _WIFI_CHECK_MS:
             return
         self.wifi_seen = now
         state = self.fb.state and self.fb.state[0]
@@ -228,7 +236,7 @@ def homey_config(cfg):
     """uhomey's view of the config: its network waits end well inside the watchdog."""
     ucfg = dict(cfg)
     if cfg["watchdog_s"]:
-        ucfg["timeout"] = min(cfg.get("timeout", 10), cfg["watchdog_s"] / WATCHDOG_PARTS)
+        ucfg["timeout"] = min(cfg.get("timeout", 10), cfg["watchdog_s"] / _WATCHDOG_PARTS)
     return ucfg
 
 

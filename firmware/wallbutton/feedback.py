@@ -5,25 +5,17 @@
 # The rhythms differ too, so a plain one-colour LED tells them apart. Colours are
 # full scale: the board's hw module applies the config's led.brightness.
 OFF = (0, 0, 0)
-WHITE = (255, 255, 255)
-GREEN = (0, 255, 0)
-RED = (255, 0, 0)
-ORANGE = (255, 100, 0)
-MAGENTA = (255, 0, 200)
-PURPLE = (110, 0, 255)
-
-ACK_MS = 3000  # the press is lit until its result (or this long, for a press with no action)
+# Colours written out (white, green, red, orange, magenta, purple): one name fewer each in RAM.
 PATTERNS = {
-    # one-shot
-    "ack": ((WHITE, ACK_MS),),
-    "ok": ((OFF, 80), (GREEN, 400)),
-    "error": ((OFF, 80), (RED, 150), (OFF, 120), (RED, 150), (OFF, 120), (RED, 150)),
+    # one-shot; the ack lasts from the press until its result (or 3 s, for a press with no action)
+    "ack": (((255, 255, 255), 3000),),
+    "ok": ((OFF, 80), ((0, 255, 0), 400)),
+    "error": ((OFF, 80), ((255, 0, 0), 150), (OFF, 120), ((255, 0, 0), 150), (OFF, 120), ((255, 0, 0), 150)),
     # status, repeated while it holds
-    "no_wifi": ((ORANGE, 150), (OFF, 1850)),  # one blink every 2 s
-    "unreachable": ((MAGENTA, 150), (OFF, 150), (MAGENTA, 150), (OFF, 1550)),  # two blinks
-    "needs_login": ((PURPLE, 1000), (OFF, 1000)),  # slow, even blink
+    "no_wifi": (((255, 100, 0), 150), (OFF, 1850)),  # orange, one blink every 2 s
+    "unreachable": (((255, 0, 200), 150), (OFF, 150), ((255, 0, 200), 150), (OFF, 1550)),  # magenta, two
+    "needs_login": (((110, 0, 255), 1000), (OFF, 1000)),  # purple, slow and even
 }
-STATUSES = ("no_wifi", "unreachable", "needs_login")
 
 
 class Feedback:

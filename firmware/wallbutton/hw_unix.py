@@ -5,8 +5,7 @@
 # with that time, so a scripted run goes through the real debounce and gesture
 # timing. "start" is the first time the app looks at its input (after boot).
 # At the end of the input, finished() turns True and the app stops once nothing
-# is in flight. From a terminal, keys press buttons: 1-4 click button 0-3,
-# q w e r press or let go of button 0-3 (for long presses and hold-to-dim).
+# is in flight. From a terminal, keys press buttons (unix_keys.py).
 # Wi-Fi and the clock are always there; the watchdog is checked in software (a
 # missed feed ends the run as a reset would); deep sleep ends the run and leaves
 # a note in the RTC file, so the next run wakes from the first scripted press.
@@ -34,20 +33,24 @@ except ImportError:  # CPython
 try:
     from os import read as _os_read  # CPython: unbuffered, so poll() sees every byte not yet taken
 
-    def _chunk(tty):
+    def _chunk(keys):
         return _os_read(0, 4096).decode()
 except ImportError:  # MicroPython: its stdin does not read ahead
 
-    def _chunk(tty):
-        return sys.stdin.read(1) if tty else sys.stdin.readline()
+    def _chunk(keys):
+        return sys.stdin.read(1) if keys else sys.stdin.readline()
 
-KEY_CLICK_MS = 120  # a key of 1-4 is a press this long
-CLICK_KEYS = "1234"
-HOLD_KEYS = "qwer"
-WATCHDOG_RESET = 3  # exit status of a run the software watchdog ended
-ICANON = 2  # Linux termios lflag bits (MicroPython's termios has no names for them)
-ECHO = 8
-LFLAG = 3
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
+
+
+# Underscored const() names leave no name in RAM on MicroPython: every interned name counts
+# (past 630 of them MicroPython allocates a 7 KB name table, on a press if not before).
+_WATCHDOG_RESET = const(3)  # exit status of a run the software watchdog ended
 
 
 class Clock:
@@ -91,20 +94,18 @@ class Stdin:
         self.queue = []  # (tick, button, level) not yet due, in time order
         self.partial = ""  # the start of a line not yet complete
         self.ended = False
-        self.tty = False
+        self.keys = None  # a terminal's keys (unix_keys.py), loaded only for a terminal
         self.poll = select.poll()
         self.poll.register(sys.stdin, select.POLLIN)
         try:
             import termios
 
-            self.saved = termios.tcgetattr(0)
-            mode = list(self.saved)
-            mode[LFLAG] &= ~(ICANON | ECHO)  # keys one by one, not echoed; Ctrl-C still stops
-            termios.tcsetattr(0, termios.TCSANOW, mode)
-            self.tty = True
-            log.info("unix board: keys 1-4 click a button, q w e r press/let go, Ctrl-C stops")
+            termios.tcgetattr(0)
         except Exception:  # noqa: BLE001 - not a terminal: termios.error (CPython), OSError (MicroPython)
-            self.saved = None
+            return
+        from .unix_keys import Keys
+
+        self.keys = Keys(self)
 
     def begin(self):
         if self.start is None:
@@ -112,11 +113,8 @@ class Stdin:
             self.log.info("unix board: input clock starts at tick %d", self.start)
 
     def restore(self):
-        if self.saved is not None:
-            import termios
-
-            termios.tcsetattr(0, termios.TCSANOW, self.saved)
-            self.saved = None
+        if self.keys:
+            self.keys.restore()
 
     def _line(self, line):
         line = line.split("#")[0].split()
@@ -130,19 +128,7 @@ class Stdin:
         if not 0 <= b < len(self.inputs) or lv not in (0, 1):
             self.log.warning("unix board: ignored input line %r (no such button or level)", " ".join(line))
             return
-        self._schedule(self.clock.add(self.start, ms), b, lv)
-
-    def _key(self, ch):
-        now = self.clock.now()
-        if ch in CLICK_KEYS:
-            b = CLICK_KEYS.index(ch)
-            self._schedule(now, b, 1)
-            self._schedule(self.clock.add(now, KEY_CLICK_MS), b, 0)
-        elif ch in HOLD_KEYS:
-            b = HOLD_KEYS.index(ch)
-            down = [q[2] for q in self.queue if q[1] == b]
-            lv = down[-1] if down else self.inputs[b].lv
-            self._schedule(now, b, 1 - lv)
+        self.schedule(self.clock.add(self.start, ms), b, lv)
 
     def _read(self, ms):
         """Wait up to ms for input and take what came."""
@@ -152,14 +138,14 @@ class Stdin:
             if not self.poll.poll(ms):
                 return
             ms = 0
-            data = _chunk(self.tty)
+            data = _chunk(self.keys)
             if not data:
                 self.ended = True
                 self.poll.unregister(sys.stdin)
                 data = "\n"
-            if self.tty:
+            if self.keys:
                 for ch in data:
-                    self._key(ch)
+                    self.keys.key(ch)
                 continue
             lines = (self.partial + data).split("\n")
             self.partial = lines.pop()
@@ -168,7 +154,7 @@ class Stdin:
             if self.ended:
                 return
 
-    def _schedule(self, t, b, lv):
+    def schedule(self, t, b, lv):
         i = len(self.queue)
         while i and self.clock.diff(self.queue[i - 1][0], t) > 0:  # keys can interleave with a click's release
             i -= 1
@@ -287,7 +273,7 @@ class UnixBoard:
         if gap > self.wdt_ms:
             self.log.error("watchdog: not fed for %d ms (limit %d): a board would reset here", gap, self.wdt_ms)
             self.stdin.restore()
-            sys.exit(WATCHDOG_RESET)
+            sys.exit(_WATCHDOG_RESET)
 
     def idle(self, ms):
         self.stdin.wait(ms)

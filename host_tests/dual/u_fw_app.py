@@ -11,7 +11,7 @@ if _FIRMWARE not in sys.path:
 import uhomey  # noqa: E402
 from wallbutton import cfg as config  # noqa: E402
 from wallbutton.actions import Actions  # noqa: E402
-from wallbutton.feedback import GREEN, MAGENTA, OFF, PATTERNS, Feedback  # noqa: E402
+from wallbutton.feedback import OFF, PATTERNS, Feedback  # noqa: E402
 from wallbutton.log import Log  # noqa: E402
 
 LIGHT = "Kitchen light"
@@ -317,13 +317,13 @@ def test_led_patterns_play_without_blocking():
     led = Led()
     fb = Feedback(led, clock)
     fb.status("unreachable", 0)
-    assert led.shown[-1] == MAGENTA
+    assert led.shown[-1] == PATTERNS["unreachable"][0][0]
     assert fb.due(0) == 150
     fb.flash("ok", 100)
     assert led.shown[-1] == OFF
     clock.t = 180
     fb.tick(180)
-    assert led.shown[-1] == GREEN
+    assert led.shown[-1] == PATTERNS["ok"][1][0]
     ok_ms = sum(ms for _, ms in PATTERNS["ok"])
     fb.tick(100 + ok_ms)  # the one-shot is over: back to the status pattern, in its rhythm
     period = sum(ms for _, ms in PATTERNS["unreachable"])
