@@ -6,9 +6,6 @@
 # below the watchdog's; edges that come meanwhile keep their capture ticks.
 import sys
 
-from .actions import Actions
-from .feedback import Feedback
-
 if sys.implementation.name == "micropython":
     from gc import collect, mem_alloc, mem_free
 else:  # CPython's collector needs no help, and a full collection there takes milliseconds
@@ -49,6 +46,9 @@ class App:
         if self.wd_ms:  # a connect attempt must end well before the watchdog bites
             self.wifi_ms = min(self.wifi_ms, self.wd_ms // 2)
         self.sleep_ms = int(cfg["sleep"]["idle_s"] * 1000)
+        from .actions import Actions  # here, not at the top: after a boot login (start.session)
+        from .feedback import Feedback
+
         self.fb = Feedback(hw.led, clock, log)
         kept = hw.rtc.load() if self.sleep_ms else {}
         self.actions = Actions(homey, cfg, self.fb, log, clock, self.net_ready,
@@ -245,17 +245,17 @@ def main(config_path, boards_dir=None, out=print):
     status when the input ends (unix board) or on Ctrl-C, with the LED off."""
     import uhomey
 
-    from .start import start
+    from .start import session, start
 
     parts = start(config_path, boards_dir, out)
-    start = None
-    forget("wallbutton.start")  # boot only: its heap goes back to the presses
     if isinstance(parts, int):
         return parts
     cfg, board, hw, log = parts
     app = None
     try:
-        h = uhomey.connect(homey_config(cfg), eager=False)
+        h = session(cfg, hw, log, homey_config)
+        start = session = None
+        forget("wallbutton.start")  # boot only: its heap goes back to the presses
         app = App(cfg, board, hw, log, h)
         for name in ("athom", "homey", "tls", "wifi", "ntp"):  # uhomey and hw keep their own copies
             cfg.pop(name, None)

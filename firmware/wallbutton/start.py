@@ -48,3 +48,24 @@ def start(config_path, boards_dir, out):
     log.info("board %s, %d button(s), watchdog %s s", board.get("name"), len(cfg["buttons"]),
              cfg["watchdog_s"] or "off")
     return cfg, board, hw, log
+
+
+def session(cfg, hw, log, homey_config):
+    """The Homey session. A login that is due runs now, while the heap is at its cleanest (the
+    app's modules not loaded yet): the heaviest thing the device ever does. With a stored
+    session this costs no request; offline, or if the login fails, it waits for the first press
+    (whose LED and log then say why)."""
+    import uhomey
+
+    ucfg = homey_config(cfg)
+    wifi_ms = int((cfg.get("wifi") or {}).get("timeout_s", 15) * 1000)
+    if cfg["watchdog_s"]:
+        wifi_ms = min(wifi_ms, int(cfg["watchdog_s"] * 500))
+    if hw.wifi.up(wifi_ms) and hw.sync_time():
+        try:
+            return uhomey.connect(ucfg, eager=True)
+        except uhomey.ConfigError:
+            raise
+        except uhomey.HomeyError as e:
+            log.warning("no Homey session at boot (%s); the first press tries again", e)
+    return uhomey.connect(ucfg, eager=False)
