@@ -92,7 +92,8 @@ def memory_probe(sim, wd, tree, seed):
             ok = rc == 0 and "done toggle %s" % LIGHT in out and "done dim %s" % LIGHT in out
             ok = ok and "dropped" not in out and "MemoryError" not in out
             if not ok:
-                return False, "\n".join(out.strip().splitlines()[-3:])
+                why = [l for l in out.splitlines() if "MemoryError" in l or " E " in l] or out.splitlines()[-1:]
+                return False, why[0].strip()
         return True, ""
     return probe
 
@@ -115,7 +116,7 @@ def bench_memory(wd, tree, lo=32, hi=160):
             best = bisect(probe, lo, hi, KB_STEP)
             below = probe(best - KB_STEP, repeat=1) if best and best > lo else (True, "")
             rows.append([label, "%dk" % best if best else "> %dk" % hi,
-                         "fails: " + below[1].splitlines()[-1][:70] if not below[0] and below[1] else "",
+                         "fails: " + below[1][-90:] if not below[0] and below[1] else "",
                          "%.0f s" % (time.monotonic() - t)])
     print("\n1. Memory: smallest MicroPython -X heapsize that works, firmware + library from .mpy "
           "(%dk steps; each passes twice in a row)" % KB_STEP)

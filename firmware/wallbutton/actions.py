@@ -131,10 +131,13 @@ class Actions:
         return max(0, self.clock.diff(self.retry_at, now))
 
     def expire(self, now):
-        """Drop every job that has waited longer than queue.retry_s."""
+        """During an outage, drop every job older than queue.retry_s (those behind the one that
+        failed too: a press waits at most that long, not that long per job ahead of it)."""
+        if self.retry_at is None:
+            return
         keep = []
         for j in self.jobs:
-            if j.tries and self.clock.diff(now, j.born) >= self.retry_ms:
+            if self.clock.diff(now, j.born) >= self.retry_ms:
                 self._drop(j, "not delivered within queue.retry_s (%d s)" % (self.retry_ms // 1000))
             else:
                 keep.append(j)

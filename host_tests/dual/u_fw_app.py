@@ -285,6 +285,24 @@ def test_a_press_not_delivered_within_the_window_is_dropped_with_error_feedback(
     assert acts.fb.shot[0] == "error"  # the LED plays the error pattern
 
 
+def test_presses_queued_behind_an_outage_wait_no_longer_than_the_window():
+    cfg, acts, h, clock, lines, led = setup([{"click": {"do": "toggle", "device": LIGHT}},
+                                            {"click": {"do": "flow", "flow": "Good night"}}], queue={"retry_s": 2})
+    h.fail = [uhomey.Unreachable("down")] * 10
+    press(acts, cfg)
+    clock.t += 1000
+    press(acts, cfg, "click", 1)  # behind the failing toggle, never tried itself
+    for _ in range(40):
+        acts.expire(clock.now())
+        if acts.idle():
+            break
+        if acts.due(clock.now()) == 0:
+            acts.run(clock.now())
+        clock.t += 100
+    assert acts.idle() and clock.t <= 1000 + 1000 + 2000 + 200
+    assert [x for x in lines if "E dropped flow Good night" in x]
+
+
 def test_errors_that_waiting_cannot_heal_drop_at_once():
     cfg, acts, h, clock, lines, led = setup([{"click": {"do": "toggle", "device": LIGHT},
                                              "double": {"do": "flow", "flow": "Good night"}}])
