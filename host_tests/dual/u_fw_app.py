@@ -7,6 +7,10 @@ import sys
 _FIRMWARE = __file__.rsplit("/", 3)[0] + "/firmware"  # <repo>/host_tests/dual/u_fw_app.py
 if _FIRMWARE not in sys.path:
     sys.path.insert(0, _FIRMWARE)
+# A fresh wallbutton, bound to the uhomey imported below: other tests reload uhomey (both.py), and
+# a wallbutton left over from before would raise the old copies of its error classes.
+for _name in [m for m in sys.modules if m == "wallbutton" or m.startswith("wallbutton.")]:
+    del sys.modules[_name]
 
 import uhomey  # noqa: E402
 from wallbutton import cfg as config  # noqa: E402
