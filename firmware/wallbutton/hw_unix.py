@@ -12,19 +12,12 @@
 import json
 import sys
 
+from gestures.clock import Ticks  # the board's tick clock: now(), diff(), add()
+
 try:
-    from time import sleep_ms, ticks_add, ticks_diff, ticks_ms
+    from time import sleep_ms
 except ImportError:  # CPython
     import time
-
-    def ticks_ms():
-        return int(time.monotonic() * 1000)
-
-    def ticks_diff(a, b):
-        return a - b
-
-    def ticks_add(a, ms):
-        return a + ms
 
     def sleep_ms(ms):
         time.sleep(ms / 1000)
@@ -51,17 +44,6 @@ except ImportError:  # CPython
 # Underscored const() names leave no name in RAM on MicroPython: every interned name counts
 # (past 630 of them MicroPython allocates a 7 KB name table, on a press if not before).
 _WATCHDOG_RESET = const(3)  # exit status of a run the software watchdog ended
-
-
-class Clock:
-    def now(self):
-        return ticks_ms()
-
-    def diff(self, a, b):
-        return ticks_diff(a, b)
-
-    def add(self, a, ms):
-        return ticks_add(a, ms)
 
 
 class Input:
@@ -242,7 +224,7 @@ class Rtc:
 class UnixBoard:
     def __init__(self, board, cfg, log):
         self.log = log
-        self.clock = Clock()
+        self.clock = Ticks()
         self.stdin = Stdin(self.clock, len(board.get("buttons") or ()), log)
         self.buttons = self.stdin.inputs
         self.led = Led(log)

@@ -106,6 +106,17 @@ def drain(acts, limit=50):
         limit -= 1
 
 
+def loop(acts, clock, step_ms, passes):
+    """The main loop's part for the queue, the clock moving step_ms a pass, until the queue is empty."""
+    for _ in range(passes):
+        acts.expire(clock.now())
+        if acts.idle():
+            return
+        if acts.due(clock.now()) == 0:
+            acts.run(clock.now())
+        clock.t += step_ms
+
+
 def config_error(raw):
     try:
         config.check(raw)
@@ -277,13 +288,7 @@ def test_a_press_not_delivered_within_the_window_is_dropped_with_error_feedback(
     cfg, acts, h, clock, lines, led = setup([{"click": {"do": "toggle", "device": LIGHT}}], queue={"retry_s": 2})
     h.fail = [uhomey.Unreachable("down")] * 10
     press(acts, cfg)
-    for _ in range(10):
-        acts.expire(clock.now())
-        if acts.idle():
-            break
-        if acts.due(clock.now()) == 0:
-            acts.run(clock.now())
-        clock.t += 250
+    loop(acts, clock, 250, 10)
     assert acts.idle()
     assert [x for x in lines if "E dropped toggle Kitchen light (b0 click, 1 press): not delivered within" in x]
     assert acts.fb.shot[0] == "error"  # the LED plays the error pattern
@@ -296,13 +301,7 @@ def test_presses_queued_behind_an_outage_wait_no_longer_than_the_window():
     press(acts, cfg)
     clock.t += 1000
     press(acts, cfg, "click", 1)  # behind the failing toggle, never tried itself
-    for _ in range(40):
-        acts.expire(clock.now())
-        if acts.idle():
-            break
-        if acts.due(clock.now()) == 0:
-            acts.run(clock.now())
-        clock.t += 100
+    loop(acts, clock, 100, 40)
     assert acts.idle() and clock.t <= 1000 + 1000 + 2000 + 200
     assert [x for x in lines if "E dropped flow Good night" in x]
 
