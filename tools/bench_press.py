@@ -93,7 +93,7 @@ def memory_probe(sim, wd, tree, seed):
             ok = ok and "dropped" not in out and "MemoryError" not in out
             if not ok:
                 why = [l for l in out.splitlines() if "MemoryError" in l or " E " in l] or out.splitlines()[-1:]
-                return False, why[0].strip()
+                return False, why[0].strip().split("): ", 1)[-1]  # the error, not the press it hit
         return True, ""
     return probe
 
