@@ -162,7 +162,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--script", help="a waveform file to play (default when stdin is not a terminal: %s)"
                     % os.path.relpath(SCRIPT, ROOT))
-    ap.add_argument("--heap", default="256k", help="MicroPython -X heapsize (default 256k; tools/bench_press.py measures the smallest)")
+    ap.add_argument("--heap", default="256k",
+                    help="MicroPython -X heapsize (default 256k; tools/bench_press.py measures the smallest)")
     ap.add_argument("--cpython", action="store_true", help="run the firmware from source under CPython")
     ap.add_argument("--source", action="store_true", help="run the firmware from source under MicroPython")
     ap.add_argument("--log", default="info", choices=("debug", "info", "warning", "error"))

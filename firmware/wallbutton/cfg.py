@@ -115,7 +115,7 @@ def button(raw, where):
     if not isinstance(raw, dict):
         _fail(where, 'must be an object such as {"click": {"do": "toggle", "device": "Kitchen light"}}')
     for key in raw:
-        if key not in GESTURES and key not in ("timing", "fire", "name"):
+        if key not in GESTURES and key not in ("timing", "fire"):
             _fail(where + "." + key, "is unknown: a button has %s, timing, fire" % ", ".join(GESTURES))
     acts = {}
     for g in GESTURES:
@@ -127,7 +127,7 @@ def button(raw, where):
     if fire not in FIRE_MODES:
         _fail(where + ".fire", 'must be "auto" (a click fires as soon as it is certain), "release" (always after '
               'the release and the double-click window) or "eager" (at the press, even with a double)')
-    return {"actions": acts, "timing": _timing(raw, where), "fire": fire, "name": raw.get("name") or where}
+    return {"actions": acts, "timing": _timing(raw, where), "fire": fire}
 
 
 def _section(cfg, name):
