@@ -163,7 +163,11 @@ class Actions:
             done = self._call(job)
         except Exception as e:  # noqa: BLE001 - every failure is reported, none kills the loop
             status, transient = failure(e)
-            return self._failed(job, status, transient, "%s: %s" % (e.__class__.__name__, e))
+            try:
+                why = "%s: %s" % (e.__class__.__name__, e)
+            except MemoryError:  # the heap ran out: say so in words that need none
+                why = "out of memory"
+            return self._failed(job, status, transient, why)
         self.retry_at = None
         if not done:
             return

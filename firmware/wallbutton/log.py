@@ -16,10 +16,14 @@ class Log:
     def log(self, lv, msg, args):
         if lv < self.level:
             return
-        if args:
-            msg = msg % args
-        ms = self.clock.diff(self.clock.now(), self.t0) if self.clock else 0
-        self.out("%6d %s %s" % (ms, LETTERS[lv // 10 - 1], msg))
+        try:
+            if args:
+                msg = msg % args
+            ms = self.clock.diff(self.clock.now(), self.t0) if self.clock else 0
+            msg = "%6d %s %s" % (ms, LETTERS[lv // 10 - 1], msg)
+        except MemoryError:  # a full heap must not turn a log line into a crash
+            msg = "(out of memory: a log line was lost)"
+        self.out(msg)
 
     def debug(self, msg, *args):
         self.log(10, msg, args)

@@ -322,6 +322,15 @@ def test_errors_that_waiting_cannot_heal_drop_at_once():
     assert [x for x in lines if "led: needs_login" in x]
 
 
+def test_any_other_failure_drops_the_press_and_the_loop_goes_on():
+    cfg, acts, h, clock, lines, led = setup([{"click": {"do": "toggle", "device": LIGHT}}])
+    h.fail = [MemoryError("memory allocation failed, allocating 640 bytes")]
+    press(acts, cfg)
+    acts.run(clock.now())
+    assert acts.idle() and acts.fb.shot[0] == "error"
+    assert [x for x in lines if "E dropped toggle Kitchen light (b0 click, 1 press): MemoryError" in x]
+
+
 def test_a_stored_id_that_vanished_is_asked_by_name():
     cfg, acts, h, clock, lines, led = setup([{"click": {"do": "on", "device": LIGHT}}])
     acts.ids[LIGHT] = "0" * 8 + "-0000-0000-0000-" + "0" * 12
