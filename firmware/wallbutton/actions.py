@@ -173,7 +173,8 @@ class Actions:
             return
         self.jobs.pop(0)
         ms = self.clock.diff(self.clock.now(), t0)
-        self.log.info("done %s -> %r (%d ms, %d press%s)", describe(job.act), job.result, ms, job.presses,
+        got = "" if job.result is None else " -> %r" % (job.result,)  # flows and webhooks return nothing
+        self.log.info("done %s%s (%d ms, %d press%s)", describe(job.act), got, ms, job.presses,
                       "" if job.presses == 1 else "es")
         self.fb.status(None, self.clock.now())
         self.fb.flash("ok", self.clock.now())
