@@ -12,7 +12,13 @@ Prints tables (no assertions on timing):
      decides every click at release plus the 400 ms double window and sends every step
      (the usual button library), and the ratio.
 
-Run: .venv/bin/python tools/bench_press.py [--quick] [--only memory|feel]   (part of `make bench`)
+Run: .venv/bin/python tools/bench_press.py [--quick] [--only memory|feel] [--frozen BINARY]
+(part of `make bench`). --frozen adds memory rows for a unix port built with the three
+packages frozen in, e.g. with a manifest of
+    include("$(PORT_DIR)/variants/standard/manifest.py")
+    package("uhomey", base_path="<repo>/lib"); package("gestures", base_path="<repo>/lib")
+    package("wallbutton", base_path="<repo>/firmware")
+and `make -C <micropython>/ports/unix BUILD=<dir> FROZEN_MANIFEST=<manifest> MICROPY_PY_FFI=0 MICROPY_PY_BTREE=0`.
 Everything listens on 127.0.0.1 only and is stopped at the end. Timings on a shared
 machine are noisy: compare the columns of one run, not runs.
 """
@@ -77,7 +83,7 @@ MEMORY_BUTTONS = [{"click": {"do": "toggle", "device": LIGHT},
                    "hold": {"do": "dim", "device": LIGHT, "step": 0.1}}]
 
 
-def memory_probe(sim, wd, tree, seed):
+def memory_probe(sim, wd, tree, seed, interp=None):
     """probe(kb) -> (passed, tail): a boot (with the seeded token store, or none) and the presses."""
     def probe(kb, repeat=2):
         for _ in range(repeat):
@@ -88,7 +94,7 @@ def memory_probe(sim, wd, tree, seed):
             fwdemo.write_config(sim, cfg, MEMORY_BUTTONS)
             if seed:
                 shutil.copy(seed, os.path.join(d, "tokens.json"))
-            rc, out = fwdemo.run(cfg, MEMORY_PRESSES, tree=tree, heap="%dk" % kb, timeout=60)
+            rc, out = fwdemo.run(cfg, MEMORY_PRESSES, tree=tree, interp=interp, heap="%dk" % kb, timeout=60)
             ok = rc == 0 and "done toggle %s" % LIGHT in out and "done dim %s" % LIGHT in out
             ok = ok and "dropped" not in out and "MemoryError" not in out
             if not ok:
@@ -98,29 +104,37 @@ def memory_probe(sim, wd, tree, seed):
     return probe
 
 
-def bench_memory(wd, tree, lo=32, hi=160):
+def bench_memory(wd, tree, frozen=None, lo=32, hi=160):
+    """Rows for the .mpy tree, and for a MicroPython with the packages frozen in (if given)."""
+    builds = [(".mpy", tree, None)]
+    if frozen:
+        builds.append(("frozen", fwdemo.build_tree(os.path.join(wd, "frozen"), frozen=True), frozen))
+    rows = []
     with Simulator(workdir=os.path.join(wd, "sim")) as sim:
-        seed_dir = os.path.join(wd, "seed")
-        os.makedirs(seed_dir, exist_ok=True)
-        cfg = os.path.join(seed_dir, "config.json")
-        fwdemo.write_config(sim, cfg, MEMORY_BUTTONS)
-        rc, out = fwdemo.run(cfg, MEMORY_PRESSES, tree=tree, heap="512k", timeout=60)
-        if rc:
-            raise SystemExit("seeding the token store failed:\n" + out[-2000:])
-        rows = []
-        for label, seed in (("boot with stored tokens, click -> toggle by name, hold -> dim",
-                             os.path.join(seed_dir, "tokens.json")),
-                            ("first login on the device, then the same presses", None)):
-            t = time.monotonic()
-            probe = memory_probe(sim, wd, tree, seed)
-            best = bisect(probe, lo, hi, KB_STEP)
-            below = probe(best - KB_STEP, repeat=1) if best and best > lo else (True, "")
-            rows.append([label, "%dk" % best if best else "> %dk" % hi,
-                         "fails: " + below[1][-90:] if not below[0] and below[1] else "",
-                         "%.0f s" % (time.monotonic() - t)])
-    print("\n1. Memory: smallest MicroPython -X heapsize that works, firmware + library from .mpy "
+        for build, where, interp in builds:
+            seed_dir = os.path.join(wd, "seed")
+            shutil.rmtree(seed_dir, ignore_errors=True)
+            os.makedirs(seed_dir)
+            cfg = os.path.join(seed_dir, "config.json")
+            fwdemo.write_config(sim, cfg, MEMORY_BUTTONS)
+            rc, out = fwdemo.run(cfg, MEMORY_PRESSES, tree=where, interp=interp, heap="512k", timeout=60)
+            if rc:
+                raise SystemExit("seeding the token store failed:\n" + out[-2000:])
+            seed = os.path.join(seed_dir, "tokens.json")
+            kept = os.path.join(wd, "seed-tokens.json")
+            shutil.copy(seed, kept)
+            for label, tokens in (("boot with stored tokens, click -> toggle by name, hold -> dim", kept),
+                                  ("first login on the device, then the same presses", None)):
+                t = time.monotonic()
+                probe = memory_probe(sim, wd, where, tokens, interp)
+                best = bisect(probe, lo, hi, KB_STEP)
+                below = probe(best - KB_STEP, repeat=1) if best and best > lo else (True, "")
+                rows.append([label, build, "%dk" % best if best else "> %dk" % hi,
+                             "fails: " + below[1][-70:] if not below[0] and below[1] else "",
+                             "%.0f s" % (time.monotonic() - t)])
+    print("\n1. Memory: smallest MicroPython -X heapsize that works, firmware + gestures + uhomey "
           "(%dk steps; each passes twice in a row)" % KB_STEP)
-    table(["scenario", "smallest heap", "one step below", "took"], rows)
+    table(["scenario", "packages", "smallest heap", "one step below", "took"], rows)
     return rows
 
 
@@ -222,6 +236,8 @@ def main(argv=None):
     ap.add_argument("--only", choices=("memory", "feel"))
     ap.add_argument("--workdir", default=os.path.join(ROOT, "build", "bench_press"))
     ap.add_argument("--json", help="write the figures to this file")
+    ap.add_argument("--frozen", help="also a MicroPython binary built with uhomey, gestures and wallbutton "
+                    "frozen in (FROZEN_MANIFEST), for the memory table")
     args = ap.parse_args(argv)
     shutil.rmtree(args.workdir, ignore_errors=True)
     os.makedirs(args.workdir)
@@ -229,7 +245,7 @@ def main(argv=None):
     print("firmware bench: MicroPython unix port, firmware + uhomey + gestures as .mpy (%s)" % tree)
     res = {}
     if args.only in (None, "memory"):
-        res["memory"] = bench_memory(args.workdir, tree)
+        res["memory"] = bench_memory(args.workdir, tree, args.frozen)
     if args.only in (None, "feel"):
         res["feel"], res["latencies_ms"] = bench_feel(args.workdir, tree, 5 if args.quick else 12)
     if args.json:

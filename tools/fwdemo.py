@@ -44,11 +44,13 @@ def micropython():
     return here if os.path.exists(here) else shutil.which("micropython")
 
 
-def build_tree(out, board="unix", source=False):
-    """A board's file tree on the PC: out/main.py, out/board.json, out/lib/<packages> as .mpy."""
+def build_tree(out, board="unix", source=False, frozen=False):
+    """A board's file tree on the PC: out/main.py, out/board.json, out/lib/<packages> as .mpy
+    (none with frozen: a MicroPython built with the packages frozen in brings them)."""
     lib = os.path.join(out, "lib")
-    os.makedirs(lib, exist_ok=True)
-    for pkg in PACKAGES:
+    shutil.rmtree(lib, ignore_errors=True)
+    os.makedirs(lib)
+    for pkg in () if frozen else PACKAGES:
         mpybuild.build(lib, source=source, pkg=pkg)
     shutil.copy(os.path.join(ROOT, "firmware", "main.py"), os.path.join(out, "main.py"))
     shutil.copy(os.path.join(ROOT, "boards", board + ".json"), os.path.join(out, "board.json"))
