@@ -4,15 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test sim bench conformance clean
+.PHONY: demo demo-lib test sim bench conformance clean
 
 $(STAMP): requirements.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.txt
 	touch $(STAMP)
 
-# the main job: a short uhomey session on the MicroPython unix port against the simulator
+# the main job: the wall-button firmware (.mpy) on the MicroPython unix port against the simulator;
+# keys from a terminal press its buttons, otherwise tools/fwdemo_presses.txt plays
 demo: $(STAMP)
+	$(BIN)/python tools/fwdemo.py
+
+# the library alone: a first Athom login and a reboot with stored tokens, on the unix port
+demo-lib: $(STAMP)
 	$(BIN)/python tools/demo.py
 
 # the simulator alone: prints its URLs, CA path and a ready uhomey config; Ctrl-C stops it
@@ -25,6 +30,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_press.py
 
 # Athom's own client (homey-api, pinned in tools/conformance/package-lock.json) against the
 # simulator; needs node and npm, so it is not part of `make test`. Nothing leaves 127.0.0.1.

@@ -28,23 +28,25 @@ def compile_file(src, out, source_name, march=None):
     subprocess.run(cmd + [src], check=True, capture_output=True, timeout=60)
 
 
-def build(out_dir, source=False):
-    """Write out_dir/uhomey; returns {"dir", "files", "py_bytes", "mpy_bytes"}."""
-    dst = os.path.join(out_dir, "uhomey")
+def build(out_dir, source=False, pkg=PKG):
+    """Write out_dir/<package> (lib/uhomey unless pkg names another package folder, such as
+    lib/gestures or firmware/wallbutton); returns {"dir", "files", "py_bytes", "mpy_bytes"}."""
+    name = os.path.basename(pkg.rstrip("/"))
+    dst = os.path.join(out_dir, name)
     shutil.rmtree(dst, ignore_errors=True)
     os.makedirs(dst)
     sizes = {"dir": out_dir, "files": 0, "py_bytes": 0, "mpy_bytes": 0}
-    for name in sorted(os.listdir(PKG)):
-        src = os.path.join(PKG, name)
-        if not name.endswith(".py"):
+    for fname in sorted(os.listdir(pkg)):
+        src = os.path.join(pkg, fname)
+        if not fname.endswith(".py"):
             continue  # README.md: the device needs only the modules
         sizes["files"] += 1
         sizes["py_bytes"] += os.path.getsize(src)
-        if source or name in READ_AS_FILE:
+        if source or fname in READ_AS_FILE:
             shutil.copy(src, dst)
             continue
-        out = os.path.join(dst, name[:-3] + ".mpy")
-        compile_file(src, out, "uhomey/" + name)
+        out = os.path.join(dst, fname[:-3] + ".mpy")
+        compile_file(src, out, name + "/" + fname)
         sizes["mpy_bytes"] += os.path.getsize(out)
     return sizes
 

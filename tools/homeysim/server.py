@@ -258,6 +258,7 @@ class Server:
 
         req = Request(conn.id, lst.role, lst.scheme, method, target, version, headers, body)
         req.homey, req.listener = lst.homey, lst.which
+        req.first_byte = reader.first_byte
         conn_hdr = ",".join(v for k, v in headers if k.lower() == "connection").lower()
         keep = "close" not in conn_hdr and (version != "HTTP/1.0" or "keep-alive" in conn_hdr)
 

@@ -8,6 +8,7 @@ and uneven: each quirk catches a different client shortcut.
 import email.utils
 import json
 import random
+import time
 from urllib.parse import parse_qsl
 
 MAX_HEAD = 16 * 1024
@@ -51,6 +52,7 @@ class Request:
         self.fault = None
         self.homey = None
         self.listener = None
+        self.first_byte = None  # time.monotonic() of the request's first byte (set by the server)
 
     def header(self, name, default=None):
         name = name.lower()
@@ -132,6 +134,7 @@ class Reader:
     def __init__(self, sock):
         self.sock = sock
         self.buf = bytearray()
+        self.first_byte = None  # time.monotonic() when the current request's first byte came
 
     def _fill(self):
         data = self.sock.recv(65536)
@@ -141,6 +144,7 @@ class Reader:
 
     def read_head(self, limit, on_wait=None):
         start = 0
+        self.first_byte = time.monotonic() if self.buf else None
         while True:
             i = self.buf.find(b"\n", start)
             while i >= 0 and i <= limit:
@@ -156,6 +160,8 @@ class Reader:
             if on_wait is not None:
                 on_wait(not self.buf)
             self._fill()
+            if self.first_byte is None:
+                self.first_byte = time.monotonic()
             if on_wait is not None:
                 on_wait(False)
 
