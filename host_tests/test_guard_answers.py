@@ -144,3 +144,43 @@ def test_error_statuses_are_their_classes(interp, canned, tmp_path):  # noqa: F8
     assert "Out of range" in r["results"][2]["msg"]
     assert "429" in r["results"][3]["msg"] and "wait a few s" in r["results"][3]["msg"]
     assert "503" in r["results"][4]["msg"]
+
+
+def test_an_answer_that_is_not_http(interp, canned, tmp_path):  # noqa: F811
+    """A port that now runs another service (a mail server's banner) or a broken status line."""
+    srv = canned({cap("c1"): [(b"220 mail.example.net ESMTP ready\r\n\r\n", "close")],
+                  cap("c2"): [(b"HTTP/1.1 OK\r\nContent-Length: 0\r\n\r\n", "close")],
+                  cap(): [resp(body=b"true")]})
+    r = run(interp, key_config(tmp_path, srv), [("get", DEV, "c1"), ("get", DEV, "c2"), ("get", DEV)])
+    banner, broken, last = r["results"]
+    for x in (banner, broken):
+        assert x["error"] == "ProtocolError" and "did not answer with HTTP" in x["msg"], x
+    assert last == {"ok": True}
+
+
+def test_an_api_host_that_refuses_even_a_fresh_access_token(interp, canned, tmp_path):  # noqa: F811
+    """The delegation step is refused (401) before and after a refresh: one refresh, then an
+    AuthError naming the step; the rotated refresh token is kept all the same."""
+    refused = resp(401, body=b'{"code":401,"error":"invalid_token","error_description":"Invalid token"}')
+    answer = {"access_token": "at-1", "refresh_token": "rt-2", "expires_in": 3660, "token_type": "bearer"}
+    srv = canned({"/delegation/token": [refused], "/oauth2/token": [resp(body=json.dumps(answer).encode())]})
+    cfg = cloud_config(tmp_path, srv, refresh_token=OLD_RT, access_token="at-0", access_expires=FAR)
+    r = run(interp, cfg)
+    cls, msg = r["connect_error"]
+    assert cls == "AuthError" and "delegation token" in msg and "401" in msg, (cls, msg)
+    assert paths(srv) == ["/delegation/token", "/oauth2/token", "/delegation/token"]
+    with open(tmp_path / "tokens.json") as f:
+        assert json.load(f)["refresh_token"] == "rt-2"
+
+
+def test_a_portal_page_is_no_success_for_a_write(interp, canned, tmp_path):  # noqa: F811
+    """A captive portal or proxy answers 200 with its own HTML page: nothing was switched or
+    started, and the press must say so rather than report success."""
+    page = resp(body=b"<html><body>Accept the terms to continue</body></html>", ctype="text/html")
+    srv = canned({cap(): [page, resp(body=b'{"transactionId":"t"}')], trigger_path(): [page]})
+    r = run(interp, key_config(tmp_path, srv), [("set", DEV, "onoff", True), ("trigger", FLOW),
+                                                ("set", DEV, "onoff", True)])
+    switched, started, last = r["results"]
+    for x in (switched, started):
+        assert x["error"] == "ProtocolError" and "text/html" in x["msg"], x
+    assert last == {"ok": True}

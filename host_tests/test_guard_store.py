@@ -15,7 +15,7 @@ import pytest
 
 from both import DUAL, INTERPS
 from mpyrun import LIB, micropython_binary
-from test_client_auth import KITCHEN, logged_in, reqs, results_ok, run, store_of, write_cfg
+from test_client_auth import KITCHEN, did, logged_in, reqs, results_ok, run, store_of, write_cfg
 
 pytestmark = pytest.mark.parametrize("interp", INTERPS)
 
@@ -116,3 +116,19 @@ def test_a_server_error_on_refresh_keeps_the_stored_login(sim, tmp_path, interp)
     assert reqs(sim, "accounts") == []  # the refresh token was kept and used once Athom was back
     assert [q.form()["grant_type"] for q in reqs(sim, "api", "/oauth2/token")] == ["refresh_token"] * 2
     assert store_of(cfg)["refresh_token"] != old["refresh_token"]
+
+
+def test_an_approval_remembered_for_the_configured_homey_is_kept_across_reboots(make_sim, tmp_path, interp):
+    """Two Homeys, homey.id (and homey.url: no discovery) names the one the login token does not, and
+    Athom remembers the approval (the consent step answers 302 at once): that Homey is the one
+    stored, so a reboot makes no Athom call."""
+    sim = make_sim(homeys=2)
+    sim.approve(homey=0)
+    cfg = write_cfg(sim, tmp_path / "config.json", homey=0, edit={"homey": {"url": sim.homey(0).local_url}})
+    dev = did(sim, 0)
+    results_ok(run(interp, cfg, [("get", dev)]))
+    assert [q.status for q in reqs(sim, "accounts", "/oauth2/authorise")] == [302]
+    assert store_of(cfg)["homey_id"] == sim.homey(0).id
+    sim.clear_log()
+    results_ok(run(interp, cfg, [("toggle", dev)]))
+    assert reqs(sim, "accounts") == [] and reqs(sim, "api") == []
