@@ -4,6 +4,7 @@ CPython and MicroPython. What a user would suffer otherwise: the Athom password,
 key, handed to whoever sits on the network path.
 """
 import json
+import socket
 import ssl
 
 import pytest
@@ -26,8 +27,6 @@ def _peer_cert(sim, role, check=False):
     if check:
         ctx.load_verify_locations(cafile=sim.ca_pem_path)
     host, port = sim.url(role)[len("https://"):].split(":")
-    import socket
-
     with socket.create_connection((host, int(port)), timeout=5) as raw:
         with ctx.wrap_socket(raw, server_hostname=host) as s:
             return x509.load_der_x509_certificate(s.getpeercert(binary_form=True))

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -83,14 +84,19 @@ def run_suite(repo, tests, workers=2, stop_first=True):
     cmd += tests
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     t0 = time.monotonic()
+    # a session of its own, so a hung run is stopped with its workers and micropython children
+    p = subprocess.Popen(cmd, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
     try:
-        p = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        out = p.communicate(timeout=RUN_TIMEOUT)[0]
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         return False, "the suite hung past %d s" % RUN_TIMEOUT, time.monotonic() - t0
     took = time.monotonic() - t0
     if p.returncode == 0:
         return True, "", took
-    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", p.stdout, re.M)
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", out, re.M)
     if not failed:
         return False, "pytest exited %d" % p.returncode, took
     interps = sorted({i for f in failed for i, marks in INTERPS if any(m in f for m in marks)})
@@ -137,6 +143,22 @@ def restore(repo, e, text):
         f.write(text)
 
 
+def try_one(repo, tests, e):
+    """(verdict, detail, seconds) for entry e: killed, SURVIVED, survived (harmless) or no-match."""
+    text = plant(repo, e)
+    if text is None:
+        return "no-match", "its text is not in %s exactly once: re-target it" % e["file"], 0
+    try:
+        ok, why, took = judge(repo, tests, e.get("tests"))
+    finally:
+        restore(repo, e, text)
+    if not ok:
+        return "killed", why, took
+    if e.get("harmless"):
+        return "survived", "harmless: " + e["harmless"], took
+    return "SURVIVED", "", took
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", default=LIST)
@@ -158,17 +180,7 @@ def main():
                 return 2
         verdicts = []
         for i, e in enumerate(entries, 1):
-            text = plant(repo, e)
-            if text is None:
-                verdict, why, took = "no-match", "its text is not in %s exactly once: re-target it" % e["file"], 0
-            else:
-                try:
-                    ok, why, took = judge(repo, tests, e.get("tests"))
-                finally:
-                    restore(repo, e, text)
-                verdict = "SURVIVED" if ok else "killed"
-                if ok and e.get("harmless"):
-                    verdict, why = "survived", "harmless: " + e["harmless"]
+            verdict, why, took = try_one(repo, tests, e)
             verdicts.append((e, verdict))
             print("[%2d/%d] %-9s %5.0fs  %-28s %s" % (i, len(entries), verdict, took, e["id"], why), flush=True)
             if verdict == "SURVIVED":
@@ -179,16 +191,15 @@ def main():
 
 
 def report(verdicts, seconds):
-    count = {}
+    n = {v: 0 for v in ("killed", "SURVIVED", "survived", "no-match")}
     for _, v in verdicts:
-        count[v] = count.get(v, 0) + 1
-    judged = count.get("killed", 0) + count.get("SURVIVED", 0) + count.get("survived", 0)
-    score = count.get("killed", 0) / judged if judged else 0.0
+        n[v] += 1
+    survived = n["SURVIVED"] + n["survived"]
+    score = n["killed"] / (n["killed"] + survived) if n["killed"] + survived else 0.0
     print()
-    print("killed %d, survived %d (of them written down as harmless: %d), no-match %d; score %.1f %% "
-          "(target %.0f %%); %.0f s in all" % (count.get("killed", 0), count.get("SURVIVED", 0) + count.get("survived", 0),
-                                              count.get("survived", 0), count.get("no-match", 0), 100 * score,
-                                              100 * TARGET, seconds))
+    print("killed %d, survived %d (written down as harmless: %d), no-match %d" % (
+        n["killed"], survived, n["survived"], n["no-match"]))
+    print("score %.1f %% (target %.0f %%), %.0f s in all" % (100 * score, 100 * TARGET, seconds))
     areas = {}
     for e, v in verdicts:
         areas.setdefault(e["area"], []).append(v)
@@ -196,7 +207,7 @@ def report(verdicts, seconds):
     for e, v in verdicts:
         if v != "killed":
             print("  %s %s (%s): %s" % (v, e["id"], e["file"], e.get("harmless") or e["suffer"]))
-    return 0 if score >= TARGET and not count.get("no-match") else 1
+    return 0 if score >= TARGET and not n["no-match"] else 1
 
 
 if __name__ == "__main__":
