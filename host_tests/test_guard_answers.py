@@ -76,6 +76,7 @@ def test_json_label_on_a_body_that_does_not_parse(interp, canned, tmp_path):  # 
         cap("onoff"): [resp(body=b"tru"), resp(body=b"true")],
         cap("dim"): [resp(500, body=b"<html><h1>502 Bad Gateway</h1></html>")],
         "/api/manager/devices/device/": [resp(body=b'{"%s": {"name": nope}}' % DEV.encode())],
+        "/api/manager/zones/zone/": [resp(body=b"{}")],  # for a listing that names zones from there
     })
     r = run(interp, key_config(tmp_path, srv), [("get", DEV), ("get", DEV, "dim"), ("devices",), ("get", DEV)])
     first, server, listing, last = r["results"]

@@ -7,6 +7,11 @@ run kills the mutation, a green one lets it survive. An entry whose text is no l
 (the code moved) is reported as no-match, never skipped in silence: re-target it.
 
     .venv/bin/python tools/mutate.py [--only ID[,ID...]] [--list FILE] [--no-baseline]
+    .venv/bin/python tools/mutate.py --retarget [--write]
+
+--retarget runs nothing: for each entry whose text left its file it looks for that exact text
+in lib/ and says where it went (--write puts the new file names into the list); what it cannot
+find is listed with what a user would suffer, to be re-targeted by hand.
 
 An entry may name `tests`: the tests (files or pytest node ids) that killed it before. They run
 first, alone and to the end (a few seconds; the report says under which interpreters they
@@ -159,13 +164,48 @@ def try_one(repo, tests, e):
     return "SURVIVED", "", took
 
 
+def found_once(path, find):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().count(find) == 1
+    except OSError:
+        return False
+
+
+def retarget(entries, path, write):
+    """Entries whose text moved to another file of lib/: say where (and with write, save it)."""
+    sources = []
+    for d, _, files in os.walk(os.path.join(ROOT, "lib")):
+        sources += [os.path.relpath(os.path.join(d, f), ROOT) for f in sorted(files) if f.endswith(".py")]
+    lost = 0
+    for e in entries:
+        if found_once(os.path.join(ROOT, e["file"]), e["find"]):
+            continue
+        hits = [f for f in sources if found_once(os.path.join(ROOT, f), e["find"])]
+        if len(hits) == 1:
+            print("moved  %-28s %s -> %s" % (e["id"], e["file"], hits[0]))
+            e["file"] = hits[0]
+        else:
+            lost += 1
+            print("lost   %-28s (%s) would suffer: %s" % (e["id"], e["file"], e["suffer"]))
+    if write:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(entries, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+    return 1 if lost else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", default=LIST)
     ap.add_argument("--only", help="comma-separated ids")
     ap.add_argument("--no-baseline", action="store_true", help="skip the unmutated run")
+    ap.add_argument("--retarget", action="store_true", help="find where moved texts went; run nothing")
+    ap.add_argument("--write", action="store_true", help="with --retarget: save the new file names")
     args = ap.parse_args()
     entries = load(args.list)
+    if args.retarget:
+        return retarget(entries, args.list, args.write)
     if args.only:
         wanted = set(args.only.split(","))
         entries = [e for e in entries if e["id"] in wanted]
