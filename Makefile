@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-lib test sim bench conformance clean
+.PHONY: demo demo-lib test sim bench conformance mutate clean
 
 $(STAMP): requirements.txt
 	$(PY) -m venv $(VENV)
@@ -47,6 +47,10 @@ conformance: $(STAMP) $(HOMEY_API)
 	$(BIN)/python tools/conformance/run.py --prefix $(CONFORMANCE)
 	HOMEY_API_DIR=$(abspath $(CONFORMANCE))/node_modules/homey-api node tools/conformance/realtime.mjs
 	$(BIN)/python tools/conformance/realtime_client.py
+
+# not part of `make test`: plants each bug of tools/mutations.json in a scratch copy, runs the suite
+mutate: $(STAMP)
+	$(BIN)/python tools/mutate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

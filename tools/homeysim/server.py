@@ -34,6 +34,7 @@ class Listener:
         self.sock = None
         self.accepting = True
         self.impostor = False
+        self.ssl_ctx = None  # a context of its own (a forged certificate); None: the server's
         self.thread = None
 
     def bind(self, listen):
@@ -81,8 +82,7 @@ class Server:
         self.app = app
         self.force_chunked = force_chunked
         self.idle_timeout = idle_timeout
-        self.ssl_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ssl_ctx.load_cert_chain(certfile, keyfile)
+        self.ssl_ctx = self.tls_context(certfile, keyfile)
         self.listeners = []
         self.connections = []
         self.requests = []
@@ -92,6 +92,12 @@ class Server:
         self._n = 0
         self._conn_ids = 0
         self._live = {}   # id -> Connection still open; survives clear_log()
+
+    @staticmethod
+    def tls_context(certfile, keyfile):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(certfile, keyfile)
+        return ctx
 
     # ---- lifecycle -----------------------------------------------------------
 
@@ -218,7 +224,8 @@ class Server:
             if lst.tls:
                 raw.settimeout(min(self.idle_timeout, 10.0))
                 # wrap_socket detaches `raw`: from here on only the SSLSocket owns the fd
-                sock = self.ssl_ctx.wrap_socket(raw, server_side=True, do_handshake_on_connect=False)
+                ctx = lst.ssl_ctx or self.ssl_ctx
+                sock = ctx.wrap_socket(raw, server_side=True, do_handshake_on_connect=False)
                 conn.sock = sock
                 if self.stop_event.is_set() or conn.closed:
                     return

@@ -248,6 +248,18 @@ class Simulator:
     def impostor(self, homey_index, which, on=True):
         self.homeys[homey_index].listeners[which].impostor = on
 
+    def forged_cert(self, kind, role, homey=0):
+        """From the next connection on, the https listener `role` (accounts/api/webhook, or Homey
+        `homey`'s local_secure/remote) presents a forged certificate (certs.forge): kind
+        "wrong_name" or "other_ca"; None: the real one again."""
+        if role in CLOUD_ROLES:
+            lst = self._listeners[(role, "https")]
+        elif role in ("local_secure", "remote"):
+            lst = self.homeys[homey].listeners[role]
+        else:
+            raise ValueError("forged_cert: %r has no https listener" % (role,))
+        lst.ssl_ctx = None if kind is None else self._server.tls_context(*certs.forge(self.workdir, kind))
+
     def approve(self, homey=None):
         """As if the user approved this client before: the consent GET answers 302."""
         with self.lock:
