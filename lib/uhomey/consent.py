@@ -1,4 +1,4 @@
-# The consent step of the Athom login (shared/protocol.md, step 3): the page's
+# The consent step of the Athom login (docs/protocol.md, step 3): the page's
 # <input> tags (the _csrf token and the Homeys offered), which Homey to approve
 # (config homey.id, else the one the login JWT names), the accounts host's
 # cookies to replay when approving, and the code in the redirect that follows,

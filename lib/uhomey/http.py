@@ -1,6 +1,6 @@
 # uhomey's own small HTTP/1.1 client. Why not micropython-lib `requests`: it
 # follows every redirect, keeps one Set-Cookie, never checks certificates and
-# closes the connection after each call (see shared/protocol.md).
+# closes the connection after each call (see docs/protocol.md).
 #
 # Http keeps one keep-alive connection per origin (conn.py) and sends requests;
 # Response reads an answer's head and streams its body, framed by

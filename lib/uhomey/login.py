@@ -1,4 +1,4 @@
-# The Athom password login, steps 1-3 of shared/protocol.md: the password form,
+# The Athom password login, steps 1-3 of docs/protocol.md: the password form,
 # the consent page (consent.py), the approve step, and the code in the redirect
 # (athom.py exchanges it for tokens, step 4). It runs only when there is no
 # usable refresh token, once in a device's life if all goes well:

@@ -1,6 +1,6 @@
 """An offline stand-in for Athom's cloud and for Homeys, for uhomey's tests.
 
-Written from shared/protocol.md alone; it shares no code with lib/.
+Written from docs/protocol.md alone; it shares no code with lib/.
 See tools/README.md for endpoints, options, faults and accessors.
 """
 from .faults import KINDS as FAULT_KINDS
