@@ -1,7 +1,8 @@
 """A Homey (or Athom host) that answers the way a hostile network would, on raw sockets.
 
 `Hostile(routes)`: routes is a list of (path substring, answer); the first route
-whose substring is in a request's path answers it, and a request no route takes
+whose substring is in a request's path answers it (a substring ending in `$` must
+end the path), and a request no route takes
 gets the good answer of a capability (GET: `true`; anything else: a write's
 `{"transactionId", "transactionTime"}`). An answer is bytes (sent at once, the
 connection kept) or a function answer(peer, method) that writes what it likes
@@ -141,7 +142,7 @@ class Hostile:
 
     def _answer(self, method, path):
         for part, answer in self.routes:
-            if part in path:
+            if path.endswith(part[:-1]) if part[-1:] == "$" else part in path:
                 return answer
         return GOOD_GET if method == "GET" else GOOD_WRITE
 

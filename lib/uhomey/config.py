@@ -20,6 +20,8 @@ def load(path):
         raise ConfigError.of("config_unreadable", path)
     except ValueError:
         raise ConfigError.of("config_not_json", path)
+    except (RuntimeError, MemoryError):  # nested deeper than the parser's stack (or the heap) allows
+        raise ConfigError.of("config_too_deep", path)
     i = path.rfind("/")
     return check(raw, "" if i < 0 else (path[:i] or "/"), path)
 
@@ -41,8 +43,15 @@ def _section(raw, name, defaults, where):
 
 
 def _url(where, key, value):
-    if value and not (value.startswith("http://") or value.startswith("https://")):
-        raise ConfigError.of("config_bad_url", where, key, value[:60])
+    """The URL without its trailing slash; a ConfigError naming the key, never the value (an API
+    key or a password pasted into the wrong field must not end up in a log)."""
+    from .http import split_url
+
+    if value:
+        try:
+            split_url(value)
+        except ValueError:
+            raise ConfigError.of("config_bad_url", where, key)
     return value.rstrip("/")
 
 
@@ -94,16 +103,20 @@ def check(raw, base_dir="", where="config"):
     cfg["athom"] = athom
     cfg["homey"] = homey
 
-    tls = raw.get("tls") or {}
+    tls = raw.get("tls")
+    if tls is None:  # only a missing section takes the defaults: [], 0 or "" is a mistake
+        tls = {}
     if not isinstance(tls, dict):
         raise ConfigError.of("config_tls_not_object", where)
     verify = tls.get("verify", True)
     if not isinstance(verify, bool):
         raise ConfigError.of("config_tls_verify", where)
-    ca = tls.get("ca") or []
+    ca = tls.get("ca")
+    if ca is None:
+        ca = []
     if isinstance(ca, str):
         ca = [ca]
-    if not isinstance(ca, list) or not all(isinstance(c, str) for c in ca):
+    if not isinstance(ca, list) or not all(isinstance(c, str) and c for c in ca):
         raise ConfigError.of("config_tls_ca", where)
     cfg["tls"] = {"verify": verify, "ca": [path_join(base_dir, c) for c in ca]}
 

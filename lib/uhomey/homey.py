@@ -8,11 +8,13 @@
 # ~2 MB and its code is not needed again until a name is new or moved, so it
 # is dropped after. Flows, variables and webhooks (lists.py) and hold-to-dim
 # (dim.py) stay loaded once used: a button repeats them.
-from .compat import const, run_and_unload, ticks_diff
-from .errors import HomeyError, NotFound, Rejected, Unreachable, status_error
+from .compat import collect, const, run_and_unload, ticks_diff
+from .errors import HomeyError, NotFound, OutOfMemory, ProtocolError, Rejected, Unreachable, status_error
 
 _MAX_VALUES = const(32)  # values remembered for toggle (device, capability)
 _MAX_DEVICES_KNOWN = const(16)  # devices whose capabilities are kept in RAM
+_WRITE_ANSWER = const(2048)  # a write's answer is read to its end, up to this many bytes
+_RESERVE = const(512)  # heap set aside so that running out of it can still be reported
 _DEFAULT_DIM = {"type": "number", "min": 0, "max": 1}
 
 
@@ -43,6 +45,7 @@ class Homey:
         self._last = {}  # (device id, cap) -> (value, ticks read or set)
         self._meta = {}  # device id -> {cap: {type, setable, min, max}} from the last read of it
         self._checked = {}  # name -> id confirmed this boot
+        self._reserve = bytearray(_RESERVE)
 
     @staticmethod
     def _lacks(did, cap, meta):
@@ -91,7 +94,7 @@ class Homey:
                 continue
             if not hid:
                 self._learn_id(r)
-            if r.status >= 400:
+            if not 200 <= r.status < 300:  # a redirect is no success either: nothing was read or written
                 raise status_error(r, what)
             return r
 
@@ -110,11 +113,20 @@ class Homey:
 
             log.warning("%s", e)
 
-    def _ok(self, r):
-        """A write's answer must be JSON (or empty): a 200 HTML page from a proxy is not a success."""
-        if not r.is_json() and r.status != 204 and r.header("content-length") != "0":
-            r.json()
-        r.close()
+    def _ok(self, r, what):
+        """A write's answer, read to its end: JSON, or nothing. Anything else (a proxy's HTML
+        page, a body cut short, badly framed or that never ends) leaves the write in doubt:
+        the Homey may or may not have applied it, and the caller must not take it as done."""
+        import json
+
+        try:
+            body = r.body(_WRITE_ANSWER)
+            if body.strip():
+                if not r.is_json():
+                    r.json()  # the captive-portal error: expected JSON, got text/html
+                json.loads(body)
+        except (HomeyError, ValueError, RuntimeError) as e:  # RuntimeError: nested too deep (CPython)
+            raise ProtocolError.of("write_unsure", what, e if isinstance(e, HomeyError) else "not JSON")
 
     # ---- values ------------------------------------------------------------------------
 
@@ -216,9 +228,10 @@ class Homey:
 
         self._check(did, cap, value)
         self._last.pop((did, cap), None)
+        what = "setting %s of device %s" % (cap, did)
         r = self.call("PUT", "devices/device/%s/capability/%s" % (did, cap), '{"value":%s}' % json.dumps(value),
-                      what="setting %s of device %s" % (cap, did))
-        self._ok(r)
+                      what=what)
+        self._ok(r, what)
         self._remember(did, cap, value)
         return value
 
@@ -296,3 +309,33 @@ class Homey:
         from .lists import webhook
 
         return webhook(self, event, tag)
+
+
+def _guarded(fn):
+    """A public call that turns running out of RAM into an OutOfMemory error, after dropping
+    what the session holds (its connection, the remembered values), so a firmware's loop
+    goes on: the next call reconnects."""
+
+    def public(self, *args, **kw):
+        try:
+            if self._reserve is None:
+                self._reserve = bytearray(_RESERVE)  # spent on the last one: set aside again
+            return fn(self, *args, **kw)
+        except MemoryError:
+            self._reserve = None
+            self.http.close()
+            self._last.clear()
+            self._meta.clear()
+            collect()
+            try:
+                e = OutOfMemory.of("out_of_memory", fn.__name__)
+            except MemoryError:
+                e = OutOfMemory(fn.__name__)
+            raise e
+
+    return public
+
+
+for _name in ("get", "set", "toggle", "dim_step", "devices", "forget", "trigger", "flows", "variable",
+              "set_variable", "webhook", "homeys"):
+    setattr(Homey, _name, _guarded(getattr(Homey, _name)))

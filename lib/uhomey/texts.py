@@ -14,7 +14,9 @@ config_unreadable cannot read the config file %s: does it exist?
 config_not_json the config file %s is not valid JSON: check commas and quotes
 config_not_object %s: `%s` must be an object
 config_not_string %s: %s.%s must be a string
-config_bad_url %s: %s must start with http:// or https:// (it is %r)
+config_bad_url %s: %s must be an http:// or https:// address with a host and at most a port of 1-65535, e.g. http://192.168.1.20
+config_too_deep %s: the config nests too deep or is too big to read: check it in a JSON editor
+config_ca_bad %s: tls.ca file %s is not a certificate (DER or PEM): export the CA again
 config_top_not_object %s: the top level must be a JSON object
 config_client_auth %s: athom.client_auth must be "basic" or "form"
 config_otp %s: athom.otp must be the 6-digit code from your authenticator app
@@ -29,6 +31,12 @@ config_timeout %s: timeout must be a number of seconds between 0 and 120
 # the wire (conn.py, http.py, jwalk.py)
 ca_unreadable cannot read tls.ca file %s
 ca_no_certificate tls.ca file %s holds no certificate
+endless_informational %s sent more than %d informational (1xx) answers before its answer
+header_not_text %s sent a header that is not text (UTF-8)
+bad_address an address to call is not an http:// or https:// URL with a host and port: call h.forget() or reconnect
+json_too_deep %s: the answer nests over %d deep; a Homey's never does
+write_unsure %s: the answer was broken (%s), so the change may or may not have been applied: read the value back before trying again
+out_of_memory the device ran out of RAM in %s(): the connection and remembered values were dropped; the next call starts afresh (free RAM, or fewer things at once)
 header_line_too_long %s sent a header line over %d bytes
 not_http %s did not answer with HTTP
 too_many_headers %s sent too many headers
