@@ -12,8 +12,9 @@ away or the server stops, so a client that never gives up still lets the test
 finish and fail.
 """
 import socket
-import threading
 import time
+
+from loopback import LoopbackServer, read_request
 
 MAX_HOLD = 8.0  # s: the longest any answer takes in all (what bounds a test of a client that waits on)
 
@@ -88,57 +89,11 @@ GOOD_GET = json_answer("true")
 GOOD_WRITE = json_answer('{"transactionId":"t-1","transactionTime":1}')
 
 
-class Hostile:
+class Hostile(LoopbackServer):
     def __init__(self, routes):
         self.routes = list(routes)
         self.requests = []  # (method, path, body)
-        self.lock = threading.Lock()
-        self._stop = threading.Event()
-        self._socks = []
-        self._threads = []
-        self.srv = socket.socket()
-        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.srv.bind(("127.0.0.1", 0))
-        self.srv.listen(16)
-        self.srv.settimeout(0.1)
-        self.port = self.srv.getsockname()[1]
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.t = threading.Thread(target=self._accept, daemon=True)
-        self.t.start()
-
-    def _accept(self):
-        while not self._stop.is_set():
-            try:
-                c, _ = self.srv.accept()
-            except OSError:
-                continue
-            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self.lock:
-                self._socks.append(c)
-            t = threading.Thread(target=self._serve, args=(c,), daemon=True)
-            self._threads.append(t)
-            t.start()
-
-    def _read_request(self, c, buf):
-        while b"\r\n\r\n" not in buf:
-            d = c.recv(65536)
-            if not d:
-                return None, buf
-            buf += d
-        raw, buf = buf.split(b"\r\n\r\n", 1)
-        length = 0
-        for line in raw.split(b"\r\n")[1:]:
-            k, _, v = line.partition(b":")
-            if k.strip().lower() == b"content-length":
-                length = int(v)
-        while len(buf) < length:
-            d = c.recv(65536)
-            if not d:
-                return None, buf
-            buf += d
-        method, path = raw.split(b" ")[:2]
-        req = (method.decode(), path.decode().split("?")[0], buf[:length])
-        return req, buf[length:]
+        super().__init__(conn_timeout=MAX_HOLD + 5)
 
     def _answer(self, method, path):
         for part, answer in self.routes:
@@ -146,44 +101,26 @@ class Hostile:
                 return answer
         return GOOD_GET if method == "GET" else GOOD_WRITE
 
-    def _serve(self, c):
-        c.settimeout(MAX_HOLD + 5)
+    def serve(self, c, n):
         peer = Peer(c, self._stop)
         buf = b""
         try:
             while not self._stop.is_set() and peer.keep:
-                req, buf = self._read_request(c, buf)
+                req, buf = read_request(c, buf)
                 if req is None:
                     return
+                method, path, _, body = req
                 with self.lock:
-                    self.requests.append(req)
-                answer = self._answer(req[0], req[1])
+                    self.requests.append((method, path, body))
+                answer = self._answer(method, path)
                 peer.begin()
                 if callable(answer):
-                    answer(peer, req[0])
+                    answer(peer, method)
                 else:
                     peer.send(answer)
-        except (Gone, OSError):
+        except Gone:
             pass
-        finally:
-            try:
-                c.close()
-            except OSError:
-                pass
 
     def count(self, part):
         with self.lock:
             return len([r for r in self.requests if part in r[1]])
-
-    def stop(self):
-        self._stop.set()
-        self.srv.close()
-        with self.lock:
-            for s in self._socks:
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-        for t in self._threads:
-            t.join(2)
-        self.t.join(2)

@@ -160,17 +160,8 @@ CASES = {
 
 
 @pytest.fixture
-def hostile():
-    made = []
-
-    def make(routes):
-        srv = Hostile(routes)
-        made.append(srv)
-        return srv
-
-    yield make
-    for srv in made:
-        srv.stop()
+def hostile(serve):
+    return lambda routes: serve(Hostile, routes)
 
 
 def apikey_config(tmp_path, url, **more):

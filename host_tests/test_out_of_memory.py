@@ -3,25 +3,13 @@ heap (uhomey as shipped, .mpy) squeezed by ballast to 128 bytes .. 3 KB free, a 
 (toggle, get) ends as a success or a HomeyError subclass (after dropping what it holds),
 never a raw MemoryError, and the next press after the ballast goes works."""
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 from both import call, ok
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-import mpybuild  # noqa: E402
-
 OK, HOMEY_ERROR = 1, 2
 STEPS = 24  # free 1 .. 24 blocks of 128 bytes: 128 bytes up to 3 KB
-
-
-@pytest.fixture(scope="module")
-def mpy_build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("mpy")
-    mpybuild.build(str(out))
-    return str(out)
 
 
 @pytest.mark.parametrize("method", ["toggle", "get"])

@@ -3,25 +3,13 @@ a 64 KB heap and uhomey as shipped (.mpy, tools/mpybuild.py), and under CPython:
 MemoryError, one request per press (the first reads the value once), and the Homey ends in
 the state 1,000 flips leave."""
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 from both import call, ok
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-import mpybuild  # noqa: E402
-
 PRESSES = 1000
 HEAP = "64k"
-
-
-@pytest.fixture(scope="module")
-def mpy_build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("mpy")
-    mpybuild.build(str(out))
-    return str(out)
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])

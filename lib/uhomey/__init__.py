@@ -42,8 +42,8 @@ def _connect(config, eager, clock):
     from .store import Store
 
     # read once: the checks are not needed again, so config.py is dropped after
-    cfg = run_and_unload("config", "check" if isinstance(config, dict) else "load", config)
-    store = Store(cfg["tokens"])
+    cfg, data = run_and_unload("config", "at_connect", config)
+    store = Store(cfg["tokens"], data)
     http = Http(cfg["tls"], cfg["timeout"])
     if cfg["mode"] == "apikey" and cfg["homey"]["url"][:6] == "https:":
         http.context()  # now, as a cloud login does: its ~3 KB before the heap fragments

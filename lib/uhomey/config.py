@@ -1,5 +1,7 @@
-# Reads and checks the config file. Every complaint names the key and says
-# what to put there; none repeats a secret's value.
+# Reads and checks the config file, and the token store's contents: all that
+# connect() takes in, checked once there (and this module dropped after).
+# Every complaint names the key and says what to put there; none repeats a
+# secret's value.
 from .errors import ConfigError
 
 
@@ -130,3 +132,65 @@ def check(raw, base_dir="", where="config"):
         raise ConfigError.of("config_timeout", where)
     cfg["timeout"] = timeout
     return cfg
+
+
+def at_connect(config):
+    """(cfg, the token store's contents) for connect(): the config (a file path or a dict)
+    checked, and the store read and checked."""
+    cfg = check(config) if isinstance(config, dict) else load(config)
+    return cfg, stored(cfg["tokens"])
+
+
+def stored(path):
+    """The token store's contents ({} when there is none yet). A damaged one (not a JSON
+    object, a value of the wrong type) is renamed path.bad, kept for a look, never deleted,
+    and a log line says so: the login starts over."""
+    import json
+
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except OSError:  # none yet: a first boot
+        return {}
+    except (ValueError, RuntimeError, MemoryError):  # not JSON, or nested past the parser
+        data = None
+    wrong = damage(data)
+    if wrong is None:
+        return data
+    import os
+
+    from . import log
+
+    bad = path + ".bad"
+    try:
+        try:
+            os.remove(bad)  # an older one: rename does not replace a file on every file system
+        except OSError:
+            pass
+        os.rename(path, bad)
+    except OSError:
+        bad = "nowhere (it will be overwritten)"
+    log.warning("the token store %s is damaged (%s); set aside as %s: the login starts over", path, wrong, bad)
+    return {}
+
+
+def damage(data):
+    """What is wrong with a token store's contents, in a few words naming the key (never its
+    value); None when nothing is."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    for key, kind in (("refresh_token", str), ("access_token", str), ("homey_id", str), ("homey_url", str),
+                      ("homey_session", str), ("access_expires", int), ("api_version", int),
+                      ("names", dict), ("flows", dict), ("vars", dict)):
+        v = data.get(key)
+        if v is not None and (not isinstance(v, kind) or isinstance(v, bool)):
+            return key + " has the wrong type"
+    url = data.get("homey_url")
+    if url and url[:7] != "http://" and url[:8] != "https://":
+        return "homey_url is no URL"
+    for key in ("names", "flows", "vars"):  # name -> id, or name -> [kind or id, id or type]
+        for v in (data.get(key) or {}).values():
+            if not (isinstance(v, str) if key == "names" else isinstance(v, list) and len(v) == 2):
+                return key + " has a wrong entry"
+    return None
+

@@ -237,13 +237,34 @@ class Homey:
 
     # ---- the public calls --------------------------------------------------------------
 
+    def _guard(self, name, fn, *args):
+        """fn(*args) for the public call `name`. Running out of RAM in it is an OutOfMemory
+        error, raised after the session dropped what it holds (its connection, the values it
+        remembers, a small reserve kept for this), so a firmware's loop goes on: the next
+        call reconnects."""
+        try:
+            if self._reserve is None:
+                self._reserve = bytearray(_RESERVE)  # spent on the last one: set aside again
+            return fn(*args)
+        except MemoryError:
+            self._reserve = None
+            self.http.close()
+            self._last.clear()
+            self._meta.clear()
+            collect()
+            try:
+                e = OutOfMemory.of("out_of_memory", name)
+            except MemoryError:
+                e = OutOfMemory(name)
+            raise e
+
     def get(self, device, capability="onoff"):
         """The capability's value, asked of the Homey every time."""
-        return self._retry_renamed(device, lambda did: self._read(did, capability))
+        return self._guard("get", self._retry_renamed, device, lambda did: self._read(did, capability))
 
     def set(self, device, capability, value):
         """Set a capability; returns the value the Homey accepted."""
-        return self._retry_renamed(device, lambda did: self._write(did, capability, value))
+        return self._guard("set", self._retry_renamed, device, lambda did: self._write(did, capability, value))
 
     def toggle(self, device, capability="onoff"):
         """Flip an on/off capability; one request when this client knows the value. Returns the new value."""
@@ -256,25 +277,25 @@ class Homey:
                 cur = False
             return self._write(did, capability, not cur)
 
-        return self._retry_renamed(device, flip)
+        return self._guard("toggle", self._retry_renamed, device, flip)
 
     def dim_step(self, device, delta, capability="dim"):
         """Hold-to-dim: move dim by delta, clamped to 0..1; dimming up from off turns the device
         on, starting from dark. Returns the new level (dim.py, loaded by the first use)."""
         from .dim import step
 
-        return self._retry_renamed(device, lambda did: step(self, did, delta, capability))
+        return self._guard("dim_step", self._retry_renamed, device, lambda did: step(self, did, delta, capability))
 
     def devices(self, match=None):
         """[(id, name, zone, class)] of every device, or of those whose name contains match."""
-        return run_and_unload("lists", "devices", self, match)
+        return self._guard("devices", run_and_unload, "lists", "devices", self, match)
 
     def homeys(self):
         """[(id, name, platform, model)] of the Athom account's Homeys ([] with a Homey Pro's
         API key, which belongs to no account)."""
         if self.auth.mode != "cloud":
             return []
-        return run_and_unload("athom", "account_homeys", self.auth)
+        return self._guard("homeys", run_and_unload, "athom", "account_homeys", self.auth)
 
     def forget(self):
         """Drop every cached name, id and value (after renaming things in the Homey app)."""
@@ -287,55 +308,25 @@ class Homey:
         """Start a flow (basic or advanced) by id or exact name."""
         from .lists import trigger
 
-        return trigger(self, flow)
+        return self._guard("trigger", trigger, self, flow)
 
     def flows(self):
         """[(id, name, kind)] of every flow."""
-        return run_and_unload("lists", "flows", self)
+        return self._guard("flows", run_and_unload, "lists", "flows", self)
 
     def variable(self, name):
         """A logic variable's value, by id or exact name."""
         from .lists import variable
 
-        return variable(self, name)
+        return self._guard("variable", variable, self, name)
 
     def set_variable(self, name, value):
         from .lists import set_variable
 
-        return set_variable(self, name, value)
+        return self._guard("set_variable", set_variable, self, name, value)
 
     def webhook(self, event, tag=None):
         """Call the Homey's logic webhook `event` (no authentication involved)."""
         from .lists import webhook
 
-        return webhook(self, event, tag)
-
-
-def _guarded(fn):
-    """A public call that turns running out of RAM into an OutOfMemory error, after dropping
-    what the session holds (its connection, the remembered values), so a firmware's loop
-    goes on: the next call reconnects."""
-
-    def public(self, *args, **kw):
-        try:
-            if self._reserve is None:
-                self._reserve = bytearray(_RESERVE)  # spent on the last one: set aside again
-            return fn(self, *args, **kw)
-        except MemoryError:
-            self._reserve = None
-            self.http.close()
-            self._last.clear()
-            self._meta.clear()
-            collect()
-            try:
-                e = OutOfMemory.of("out_of_memory", fn.__name__)
-            except MemoryError:
-                e = OutOfMemory(fn.__name__)
-            raise e
-
-    return public
-
-
-for _name in ("get", "set", "toggle", "dim_step", "devices", "forget", "trigger", "flows", "variable",
-              "set_variable", "webhook", "homeys"):
-    setattr(Homey, _name, _guarded(getattr(Homey, _name)))
+        return self._guard("webhook", webhook, self, event, tag)
