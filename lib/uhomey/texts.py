@@ -36,7 +36,7 @@ header_not_text %s sent a header that is not text (UTF-8)
 bad_address an address to call is not an http:// or https:// URL with a host and port: call h.forget() or reconnect
 json_too_deep %s: the answer nests over %d deep; a Homey's never does
 write_unsure %s: the answer was broken (%s), so the change may or may not have been applied: read the value back before trying again
-out_of_memory the device ran out of RAM in %s(): the connection and remembered values were dropped; the next call starts afresh (free RAM, or fewer things at once)
+out_of_memory the device ran out of RAM in %s(): what the session held (its connection, remembered values) was dropped and the next call starts afresh; free RAM or do fewer things at once
 header_line_too_long %s sent a header line over %d bytes
 not_http %s did not answer with HTTP
 too_many_headers %s sent too many headers
