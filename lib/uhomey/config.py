@@ -160,6 +160,7 @@ def stored(path):
     import os
 
     from . import log
+    from .errors import text  # the words from texts.py: no string here stays interned after
 
     bad = path + ".bad"
     try:
@@ -168,29 +169,29 @@ def stored(path):
         except OSError:
             pass
         os.rename(path, bad)
+        log.warning("%s", text("store_set_aside", path, wrong, bad))
     except OSError:
-        bad = "nowhere (it will be overwritten)"
-    log.warning("the token store %s is damaged (%s); set aside as %s: the login starts over", path, wrong, bad)
+        log.warning("%s", text("store_not_set_aside", path, wrong))
     return {}
 
 
 def damage(data):
-    """What is wrong with a token store's contents, in a few words naming the key (never its
-    value); None when nothing is."""
+    """The key of a token store's contents that is wrong (never its value), "top level" when
+    it is no JSON object; None when nothing is."""
     if not isinstance(data, dict):
-        return "not a JSON object"
+        return "top level"
     for key, kind in (("refresh_token", str), ("access_token", str), ("homey_id", str), ("homey_url", str),
                       ("homey_session", str), ("access_expires", int), ("api_version", int),
                       ("names", dict), ("flows", dict), ("vars", dict)):
         v = data.get(key)
         if v is not None and (not isinstance(v, kind) or isinstance(v, bool)):
-            return key + " has the wrong type"
+            return key
     url = data.get("homey_url")
     if url and url[:7] != "http://" and url[:8] != "https://":
-        return "homey_url is no URL"
+        return "homey_url"
     for key in ("names", "flows", "vars"):  # name -> id, or name -> [kind or id, id or type]
         for v in (data.get(key) or {}).values():
             if not (isinstance(v, str) if key == "names" else isinstance(v, list) and len(v) == 2):
-                return key + " has a wrong entry"
+                return key
     return None
 

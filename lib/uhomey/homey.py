@@ -14,7 +14,7 @@ from .errors import HomeyError, NotFound, OutOfMemory, ProtocolError, Rejected, 
 _MAX_VALUES = const(32)  # values remembered for toggle (device, capability)
 _MAX_DEVICES_KNOWN = const(16)  # devices whose capabilities are kept in RAM
 _WRITE_ANSWER = const(2048)  # a write's answer is read to its end, up to this many bytes
-_RESERVE = const(512)  # heap set aside so that running out of it can still be reported
+_RESERVE = const(256)  # heap set aside so that running out of it can still be reported
 _DEFAULT_DIM = {"type": "number", "min": 0, "max": 1}
 
 

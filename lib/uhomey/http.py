@@ -150,14 +150,6 @@ class Http:
         return parts
 
 
-def _header(line, i, host):
-    """(name, value) of a header line split at its colon; a ProtocolError if it is not text."""
-    try:
-        return line[:i].strip().decode(), line[i + 1:].strip().decode()
-    except UnicodeError:
-        raise ProtocolError.of("header_not_text", host)
-
-
 class Response:
     """Status, headers in arrival order (repeats kept), and a body readable as a stream."""
 
@@ -196,7 +188,10 @@ class Response:
                     raise ProtocolError.of("too_many_headers", conn.host)
                 i = line.find(b":")
                 if i > 0:
-                    self.headers.append(_header(line, i, conn.host))
+                    try:
+                        self.headers.append((line[:i].strip().decode(), line[i + 1:].strip().decode()))
+                    except UnicodeError:
+                        raise ProtocolError.of("header_not_text", conn.host)
             if not 100 <= self.status < 200:
                 break
         else:
@@ -241,6 +236,12 @@ class Response:
         self._finish()
         raise ProtocolError.of("answer_cut_short", self.where())
 
+    def _bad_chunk(self):
+        """Bytes where a chunk-size line or a chunk's CRLF belongs: the connection goes too."""
+        self._keep = False
+        self._finish()
+        raise ProtocolError.of("bad_chunk_size", self.where())
+
     def _next_chunk(self):
         """Read the next chunk-size line (and the trailers after the last chunk)."""
         c = self._conn
@@ -265,11 +266,6 @@ class Response:
                     break
             self._finish()
         self._left = size
-
-    def _bad_chunk(self):
-        self._keep = False
-        self._finish()
-        raise ProtocolError.of("bad_chunk_size", self.where())
 
     def readinto(self, mv):
         """Fill up to len(mv) bytes of body; 0 at the end."""

@@ -72,6 +72,8 @@ homey_not_on_account Homey %s is not on this Athom account (it has: %s); check h
 homey_addresses_silent none of Homey %s's %d addresses answered as that Homey; is it online?
 apikey_refused the Homey refused the API key in homey.api_key: create a new one in the Homey app (Settings > API Keys) with the scopes this button needs
 store_unwritable could not write the token store %s (error %s): is the flash full or read-only?
+store_set_aside the token store %s is damaged (its %s is wrong): set aside as %s, and the login starts over
+store_not_set_aside the token store %s is damaged (its %s is wrong) and could not be renamed: the login starts over and overwrites it
 # devices and values (homey.py, devices.py)
 device_not_given a device is given by its id or its exact name (a non-empty string)
 no_device no device named "%s" on the Homey (names match exactly); h.devices() lists them
