@@ -40,3 +40,30 @@ def sim(make_sim):
 def mpy():
     """run_mpy(code, heapsize=None, timeout=60, cwd=None, ...) -> MpyResult (rc, out, err)."""
     return run_mpy
+
+
+@pytest.fixture
+def serve():
+    """Factory: serve(ServerClass, *args) -> a started loopback test server (canned.py,
+    hostile.py); all stopped at teardown."""
+    made = []
+
+    def make(cls, *args):
+        srv = cls(*args)
+        made.append(srv)
+        return srv
+
+    yield make
+    for srv in made:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def mpy_build(tmp_path_factory):
+    """lib/uhomey as it goes onto a board (.mpy, tools/mpybuild.py), built once per run: a
+    folder to put ahead of lib/ on MicroPython's path."""
+    import mpybuild
+
+    out = tmp_path_factory.mktemp("mpy")
+    mpybuild.build(str(out))
+    return str(out)

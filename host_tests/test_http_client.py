@@ -6,17 +6,8 @@ from canned import Canned, chunked, resp
 
 
 @pytest.fixture
-def canned():
-    made = []
-
-    def make(routes):
-        c = Canned(routes)
-        made.append(c)
-        return c
-
-    yield make
-    for c in made:
-        c.stop()
+def canned(serve):
+    return lambda routes: serve(Canned, routes)
 
 
 def run(interp, srv, steps, timeout=2):

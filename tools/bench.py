@@ -43,6 +43,7 @@ OK = "@@OK@@"
 NAME = "Kitchen light"
 KB = 1024
 VERIFY = 3  # extra runs that confirm a minimum heap (and probe the size just below it)
+GARBAGE_PRESSES = 20  # extra presses per target, each with the GC held off, to weigh its garbage
 
 # ---- code run on the device side (MicroPython and CPython alike) -------------------------
 
@@ -79,6 +80,7 @@ print(@MARK@ + json.dumps(out))
 
 # Presses on a warm session: one warm-up toggle by name and one by id, then N of each, timed.
 WARM_CODE = _PRELUDE + """
+import gc
 import uhomey
 h = uhomey.connect(P["cfg"])
 s = h.http
@@ -96,7 +98,18 @@ for label in ("name", "id"):
         h.toggle(target)
         lat.append(ticks_diff(ticks_us(), a))
     c1 = counters()
-    out["runs"][label] = {"lat": lat, "delta": [c1[k] - c0[k] for k in range(4)]}
+    # the garbage a press leaves: heap allocated across it with the GC held off (MicroPython;
+    # a warm session keeps nothing new, so what was allocated is garbage for the next collection)
+    garbage = []
+    if hasattr(gc, "mem_alloc"):
+        for i in range(P["garbage_presses"]):
+            gc.collect()
+            gc.disable()
+            a = gc.mem_alloc()
+            h.toggle(target)
+            garbage.append(gc.mem_alloc() - a)
+            gc.enable()
+    out["runs"][label] = {"lat": lat, "delta": [c1[k] - c0[k] for k in range(4)], "garbage": garbage}
 h.close()
 print(@MARK@ + json.dumps(out))
 """
@@ -337,32 +350,37 @@ def bench_warm(sim, wd, n, login_res, heap, interps):
     for interp in interps:
         for label, path in setups:
             sim.clear_log()
-            out, wall = run_device(interp, WARM_CODE, {"cfg": path, "name": NAME, "id": did, "n": n},
-                                   heapsize=heap if interp == "mpy" else None)
+            params = {"cfg": path, "name": NAME, "id": did, "n": n, "garbage_presses": GARBAGE_PRESSES}
+            out, wall = run_device(interp, WARM_CODE, params, heapsize=heap if interp == "mpy" else None)
             time.sleep(0.05)
             total_sim = sim.count(role="homey")
             hs_sim = sim.tls_handshakes(role="homey")
             warm = out["warmup"]
             for by in ("name", "id"):
                 run = out["runs"][by]
-                lat, delta = run["lat"], run["delta"]
+                lat, delta, garbage = run["lat"], run["delta"], run["garbage"]
                 item = {"interp": interp, "auth": label, "by": by, "n": n, "median_ms": ms(pct(lat, 50)),
                         "p90_ms": ms(pct(lat, 90)), "max_ms": ms(max(lat)), "requests_per_press": delta[0] / n,
                         "new_tls_per_press": delta[2] / n, "connects": delta[1], "retries": delta[3],
                         "sim_homey_requests_total": total_sim, "sim_homey_tls_total": hs_sim,
-                        "client_warmup": warm, "lat_us": lat}
+                        "client_warmup": warm, "lat_us": lat,
+                        "garbage_bytes_median": pct(garbage, 50) if garbage else None, "garbage_bytes": garbage}
                 res.append(item)
                 rows.append(["MicroPython" if interp == "mpy" else "CPython", label, by, n,
                              "%.2f" % item["requests_per_press"], "%.2f" % item["new_tls_per_press"],
                              "%.2f" % item["median_ms"], "%.2f" % item["p90_ms"], "%.2f" % item["max_ms"],
-                             "%d = %d + %d" % (total_sim, warm[0], total_sim - warm[0]), hs_sim])
+                             "%d = %d + %d" % (total_sim, warm[0], total_sim - warm[0]), hs_sim,
+                             "%d" % item["garbage_bytes_median"] if garbage else "n/a"])
     print("\n2. Warm toggle over HTTPS (Homey at its local_secure https://localhost URL, CA checked), "
           "%d presses each, MicroPython -X heapsize=%s" % (n, heap))
     table(["interpreter", "auth", "by", "presses", "req/press", "new TLS/press", "median ms", "p90 ms", "max ms",
-           "sim req = warm-up + presses", "sim TLS hs"], rows)
+           "sim req = warm-up + presses", "sim TLS hs", "garbage B/press"], rows)
     print("  latency: time.ticks_us around h.toggle() inside the process; first toggle by name and by id are")
     print("  warm-up (name lookup, value read) and not counted. Per-press counts from uhomey's Http counters;")
-    print("  'sim req' is what the simulator saw from that process (both runs of 2N presses together).")
+    print("  'sim req' is what the simulator saw from that process (both runs: 2N timed presses and 2 x %d"
+          % GARBAGE_PRESSES)
+    print("  weighed presses). garbage: median heap allocated across one press with the GC held off")
+    print("  (gc.mem_alloc, MicroPython only; a warm session keeps nothing new, so it is all garbage).")
     return res
 
 

@@ -62,7 +62,7 @@ def test_bad_files():
 def test_pem_ca_is_converted_to_der():
     from binascii import b2a_base64
 
-    der = bytes(range(200))
+    der = b"\x30\x81\xc5" + bytes(range(197))  # shaped as DER: a SEQUENCE of 197 bytes
     pem = "-----BEGIN CERTIFICATE-----\n%s-----END CERTIFICATE-----\n" % b2a_base64(der).decode()
     d = tmpdir()
     write(d + "/ca.pem", pem + pem)

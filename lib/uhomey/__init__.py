@@ -8,6 +8,7 @@ from .errors import (  # noqa: F401
     HTTPError,
     NetworkError,
     NotFound,
+    OutOfMemory,
     ProtocolError,
     Rejected,
     TLSError,
@@ -22,17 +23,32 @@ def connect(config, eager=True, clock=None):
 
     With eager=True (the REPL default) a missing login or Homey session is made
     now, so a wrong password shows up here; a stored session costs no request.
-    Firmware passes eager=False to boot without the network.
+    Firmware passes eager=False to boot without the network. The config (tls.ca
+    files included) and the token store are checked here, once.
     """
+    try:
+        return _connect(config, eager, clock)
+    except MemoryError:
+        from .compat import collect
+
+        collect()  # what connect made is garbage now: room for the error
+        raise OutOfMemory.of("out_of_memory", "connect")
+
+
+def _connect(config, eager, clock):
     from .auth import Cloud
     from .compat import run_and_unload, ticks_ms
     from .http import Http
     from .store import Store
 
     # read once: the checks are not needed again, so config.py is dropped after
-    cfg = run_and_unload("config", "check" if isinstance(config, dict) else "load", config)
-    store = Store(cfg["tokens"])
+    cfg, data = run_and_unload("config", "at_connect", config)
+    store = Store(cfg["tokens"], data)
     http = Http(cfg["tls"], cfg["timeout"])
+    if cfg["mode"] == "apikey" and cfg["homey"]["url"][:6] == "https:":
+        http.context()  # now, as a cloud login does: its ~3 KB before the heap fragments
+    elif cfg["tls"]["verify"] and cfg["tls"]["ca"]:
+        run_and_unload("tlsctx", "load_cas", cfg["tls"]["ca"])  # a bad tls.ca fails here, not at a press
     clock = clock or ticks_ms
     if cfg["mode"] == "apikey":
         from .apikey import ApiKey  # a Homey Pro's key: the rarer setup loads it only then

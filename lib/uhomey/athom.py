@@ -136,7 +136,7 @@ def call(a, method, path, body, step):
             log.info("%s: access token refused, refreshing", step)
             refresh(a)
             continue
-        if r.status >= 400:
+        if not 200 <= r.status < 300:  # a redirect is no answer either
             raise status_error(r, step)
         return r
 

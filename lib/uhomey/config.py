@@ -1,5 +1,7 @@
-# Reads and checks the config file. Every complaint names the key and says
-# what to put there; none repeats a secret's value.
+# Reads and checks the config file, and the token store's contents: all that
+# connect() takes in, checked once there (and this module dropped after).
+# Every complaint names the key and says what to put there; none repeats a
+# secret's value.
 from .errors import ConfigError
 
 
@@ -20,6 +22,8 @@ def load(path):
         raise ConfigError.of("config_unreadable", path)
     except ValueError:
         raise ConfigError.of("config_not_json", path)
+    except (RuntimeError, MemoryError):  # nested deeper than the parser's stack (or the heap) allows
+        raise ConfigError.of("config_too_deep", path)
     i = path.rfind("/")
     return check(raw, "" if i < 0 else (path[:i] or "/"), path)
 
@@ -41,8 +45,15 @@ def _section(raw, name, defaults, where):
 
 
 def _url(where, key, value):
-    if value and not (value.startswith("http://") or value.startswith("https://")):
-        raise ConfigError.of("config_bad_url", where, key, value[:60])
+    """The URL without its trailing slash; a ConfigError naming the key, never the value (an API
+    key or a password pasted into the wrong field must not end up in a log)."""
+    from .http import split_url
+
+    if value:
+        try:
+            split_url(value)
+        except ValueError:
+            raise ConfigError.of("config_bad_url", where, key)
     return value.rstrip("/")
 
 
@@ -94,16 +105,20 @@ def check(raw, base_dir="", where="config"):
     cfg["athom"] = athom
     cfg["homey"] = homey
 
-    tls = raw.get("tls") or {}
+    tls = raw.get("tls")
+    if tls is None:  # only a missing section takes the defaults: [], 0 or "" is a mistake
+        tls = {}
     if not isinstance(tls, dict):
         raise ConfigError.of("config_tls_not_object", where)
     verify = tls.get("verify", True)
     if not isinstance(verify, bool):
         raise ConfigError.of("config_tls_verify", where)
-    ca = tls.get("ca") or []
+    ca = tls.get("ca")
+    if ca is None:
+        ca = []
     if isinstance(ca, str):
         ca = [ca]
-    if not isinstance(ca, list) or not all(isinstance(c, str) for c in ca):
+    if not isinstance(ca, list) or not all(isinstance(c, str) and c for c in ca):
         raise ConfigError.of("config_tls_ca", where)
     cfg["tls"] = {"verify": verify, "ca": [path_join(base_dir, c) for c in ca]}
 
@@ -117,3 +132,66 @@ def check(raw, base_dir="", where="config"):
         raise ConfigError.of("config_timeout", where)
     cfg["timeout"] = timeout
     return cfg
+
+
+def at_connect(config):
+    """(cfg, the token store's contents) for connect(): the config (a file path or a dict)
+    checked, and the store read and checked."""
+    cfg = check(config) if isinstance(config, dict) else load(config)
+    return cfg, stored(cfg["tokens"])
+
+
+def stored(path):
+    """The token store's contents ({} when there is none yet). A damaged one (not a JSON
+    object, a value of the wrong type) is renamed path.bad, kept for a look, never deleted,
+    and a log line says so: the login starts over."""
+    import json
+
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except OSError:  # none yet: a first boot
+        return {}
+    except (ValueError, RuntimeError, MemoryError):  # not JSON, or nested past the parser
+        data = None
+    wrong = damage(data)
+    if wrong is None:
+        return data
+    import os
+
+    from . import log
+    from .errors import text  # the words from texts.py: no string here stays interned after
+
+    bad = path + ".bad"
+    try:
+        try:
+            os.remove(bad)  # an older one: rename does not replace a file on every file system
+        except OSError:
+            pass
+        os.rename(path, bad)
+        log.warning("%s", text("store_set_aside", path, wrong, bad))
+    except OSError:
+        log.warning("%s", text("store_not_set_aside", path, wrong))
+    return {}
+
+
+def damage(data):
+    """The key of a token store's contents that is wrong (never its value), "top level" when
+    it is no JSON object; None when nothing is."""
+    if not isinstance(data, dict):
+        return "top level"
+    for key, kind in (("refresh_token", str), ("access_token", str), ("homey_id", str), ("homey_url", str),
+                      ("homey_session", str), ("access_expires", int), ("api_version", int),
+                      ("names", dict), ("flows", dict), ("vars", dict)):
+        v = data.get(key)
+        if v is not None and (not isinstance(v, kind) or isinstance(v, bool)):
+            return key
+    url = data.get("homey_url")
+    if url and url[:7] != "http://" and url[:8] != "https://":
+        return "homey_url"
+    for key in ("names", "flows", "vars"):  # name -> id, or name -> [kind or id, id or type]
+        for v in (data.get(key) or {}).values():
+            if not (isinstance(v, str) if key == "names" else isinstance(v, list) and len(v) == 2):
+                return key
+    return None
+

@@ -1,7 +1,10 @@
 # One TCP (or TLS) connection and its small read buffer: the only place that
 # touches sockets (the TLS context it is handed comes from tlsctx.py).
-# MicroPython's blocking TLS reads wait for the whole buffer, so reads go
-# through poll + a non-blocking readinto.
+# Every wait of a request (connect, TLS handshake, send, head, body) is bounded
+# by one deadline for the whole call (Conn.start), so a server that answers a
+# byte a second cannot stretch a call past it. MicroPython's blocking reads
+# wait for the whole buffer (TLS too), so a read takes what has arrived without
+# blocking and blocks for one byte only when nothing has.
 import socket
 
 from .compat import MICROPYTHON, const, ticks_diff, ticks_ms
@@ -9,7 +12,6 @@ from .errors import ProtocolError
 
 BUF_SIZE = const(512)  # the read buffer; it also carries a request out in pieces of this size
 MAX_LINE = const(8192)  # the longest head line accepted
-_STATUS_LINE = const(12)  # "HTTP/1.1 200": the bytes every answer starts with
 _TIMED_OUT = const(110)  # ETIMEDOUT, as CPython raises it for a timed-out read
 _IPPROTO_TCP = const(6)  # the same numbers on Linux and lwIP
 _TCP_NODELAY = const(1)
@@ -25,11 +27,25 @@ class Conn:
         self.mv = memoryview(self.buf)
         self.pos = self.end = 0
         self.busy = False
+        self.deadline = ticks_ms()
 
-    def open(self, port, timeout, ctx):
+    def start(self, deadline):
+        """A call begins: every wait from now on ends by `deadline` (ticks_ms)."""
+        self.deadline = deadline
+
+    def _left(self):
+        """Seconds left before the call's deadline, for a socket timeout; OSError(ETIMEDOUT)
+        once it has passed."""
+        ms = ticks_diff(self.deadline, ticks_ms())
+        if ms <= 0:
+            raise OSError(_TIMED_OUT)
+        return ms / 1000
+
+    def open(self, port, deadline, ctx):
+        self.deadline = deadline
         ai = socket.getaddrinfo(self.host, port, 0, socket.SOCK_STREAM)[0]
         self.raw = socket.socket(ai[0], socket.SOCK_STREAM)
-        self.settimeout(timeout)
+        self.raw.settimeout(self._left())  # the TLS handshake's reads too
         try:  # a request goes out as head + body: without this, Nagle holds the body ~40 ms
             self.raw.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
         except OSError:
@@ -39,10 +55,6 @@ class Conn:
         if not MICROPYTHON:
             self.raw = self.sock  # CPython's wrap detached the plain socket
 
-    def settimeout(self, t):
-        self.timeout = t
-        self.raw.settimeout(t)
-
     def _poller(self):
         if self._poll is None:
             import select
@@ -51,37 +63,32 @@ class Conn:
             self._poll.register(self.sock, select.POLLIN)
         return self._poll
 
-    def _recv_into(self, mv, due=False):
-        """Whatever has arrived, up to len(mv) bytes; 0 at end of stream; OSError(110) on timeout.
-        due: the peer owes at least len(mv) bytes (a framed body), so a blocking read is safe."""
+    def _recv_into(self, mv):
+        """Whatever has arrived, up to len(mv) bytes; 0 at end of stream; OSError(ETIMEDOUT)
+        once the call's deadline has passed."""
+        left = self._left()
         if not MICROPYTHON:
+            self.sock.settimeout(left)
             return self.sock.recv_into(mv)
-        s = self.sock
-        if due:  # one call, no poll: the kernel wakes us (poll sleeps in 1 ms steps on unix)
-            return s.readinto(mv) or 0
-        # MicroPython's blocking reads wait for all len(mv) bytes (TLS too): read
-        # what is there without blocking first (the rest of a TLS record usually
-        # is), and poll only when nothing is.
-        ms = int(self.timeout * 1000)
-        start = ticks_ms()
-        while True:
-            s.setblocking(False)
-            try:
-                n = s.readinto(mv)
-            finally:
-                s.setblocking(True)
-                self.raw.settimeout(self.timeout)
-            if n is not None:
-                return n
-            left = ms - ticks_diff(ticks_ms(), start)
-            if left <= 0 or not self._poller().poll(left):
-                raise OSError(_TIMED_OUT)
+        n = self._ready_into(mv)
+        if n is not None:
+            return n
+        # nothing yet: block for one byte (the kernel wakes us at once, where poll sleeps in
+        # 1 ms steps on unix) for at most what is left of the deadline, then take what came
+        self.raw.settimeout(left)
+        n = self.sock.readinto(mv[:1])
+        if not n or len(mv) == 1:
+            return n or 0
+        return 1 + (self._ready_into(mv[1:]) or 0)
 
-    def await_head(self):
-        """Block for the first bytes of an answer (every status line has them)."""
-        if self.pos >= self.end:
-            self.end = self._recv_into(self.mv[:_STATUS_LINE], True)
-            self.pos = 0
+    def _ready_into(self, mv):
+        """What has arrived, without waiting: None when nothing has (MicroPython)."""
+        s = self.sock
+        s.setblocking(False)
+        try:
+            return s.readinto(mv)
+        finally:
+            s.setblocking(True)
 
     def close(self):
         if self.sock is not None:
@@ -114,8 +121,10 @@ class Conn:
         login's query and tokens run to 700 bytes each)."""
         if not MICROPYTHON:
             data = "".join(parts).encode()
+            self.sock.settimeout(self._left())
             self.sock.sendall(data + body if body else data)
             return
+        self.raw.settimeout(self._left())
         n = 0
         for p in parts:
             n = self._put(p, n)
@@ -154,12 +163,12 @@ class Conn:
             if i >= 0:
                 return line
 
-    def readinto(self, mv, due=False):
-        """Up to len(mv) bytes; 0 at end of stream. due: see _recv_into."""
+    def readinto(self, mv):
+        """Up to len(mv) bytes; 0 at end of stream."""
         avail = self.end - self.pos
         if avail <= 0:
             if len(mv) >= BUF_SIZE:
-                return self._recv_into(mv, due)
+                return self._recv_into(mv)
             self.end = avail = self._recv_into(self.mv)
             self.pos = 0
             if not avail:

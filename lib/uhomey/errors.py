@@ -98,6 +98,11 @@ class ProtocolError(HomeyError):
     """An answer that is not what the protocol promises (HTML for JSON, a body cut short)."""
 
 
+class OutOfMemory(HomeyError):
+    """The device ran out of RAM during a call; the session dropped its connection and
+    remembered values, and the next call starts afresh."""
+
+
 class HTTPError(HomeyError):
     """The server answered with an error status; `status` and `retry_after` (s or None)."""
 

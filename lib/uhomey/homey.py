@@ -8,11 +8,13 @@
 # ~2 MB and its code is not needed again until a name is new or moved, so it
 # is dropped after. Flows, variables and webhooks (lists.py) and hold-to-dim
 # (dim.py) stay loaded once used: a button repeats them.
-from .compat import const, run_and_unload, ticks_diff
-from .errors import HomeyError, NotFound, Rejected, Unreachable, status_error
+from .compat import collect, const, run_and_unload, ticks_diff
+from .errors import HomeyError, NotFound, OutOfMemory, ProtocolError, Rejected, Unreachable, status_error
 
 _MAX_VALUES = const(32)  # values remembered for toggle (device, capability)
 _MAX_DEVICES_KNOWN = const(16)  # devices whose capabilities are kept in RAM
+_WRITE_ANSWER = const(2048)  # a write's answer is read to its end, up to this many bytes
+_RESERVE = const(256)  # heap set aside so that running out of it can still be reported
 _DEFAULT_DIM = {"type": "number", "min": 0, "max": 1}
 
 
@@ -43,6 +45,7 @@ class Homey:
         self._last = {}  # (device id, cap) -> (value, ticks read or set)
         self._meta = {}  # device id -> {cap: {type, setable, min, max}} from the last read of it
         self._checked = {}  # name -> id confirmed this boot
+        self._reserve = bytearray(_RESERVE)
 
     @staticmethod
     def _lacks(did, cap, meta):
@@ -91,7 +94,7 @@ class Homey:
                 continue
             if not hid:
                 self._learn_id(r)
-            if r.status >= 400:
+            if not 200 <= r.status < 300:  # a redirect is no success either: nothing was read or written
                 raise status_error(r, what)
             return r
 
@@ -110,11 +113,20 @@ class Homey:
 
             log.warning("%s", e)
 
-    def _ok(self, r):
-        """A write's answer must be JSON (or empty): a 200 HTML page from a proxy is not a success."""
-        if not r.is_json() and r.status != 204 and r.header("content-length") != "0":
-            r.json()
-        r.close()
+    def _ok(self, r, what):
+        """A write's answer, read to its end: JSON, or nothing. Anything else (a proxy's HTML
+        page, a body cut short, badly framed or that never ends) leaves the write in doubt:
+        the Homey may or may not have applied it, and the caller must not take it as done."""
+        import json
+
+        try:
+            body = r.body(_WRITE_ANSWER)
+            if body.strip():
+                if not r.is_json():
+                    r.json()  # the captive-portal error: expected JSON, got text/html
+                json.loads(body)
+        except (HomeyError, ValueError, RuntimeError) as e:  # RuntimeError: nested too deep (CPython)
+            raise ProtocolError.of("write_unsure", what, e if isinstance(e, HomeyError) else "not JSON")
 
     # ---- values ------------------------------------------------------------------------
 
@@ -216,21 +228,43 @@ class Homey:
 
         self._check(did, cap, value)
         self._last.pop((did, cap), None)
+        what = "setting %s of device %s" % (cap, did)
         r = self.call("PUT", "devices/device/%s/capability/%s" % (did, cap), '{"value":%s}' % json.dumps(value),
-                      what="setting %s of device %s" % (cap, did))
-        self._ok(r)
+                      what=what)
+        self._ok(r, what)
         self._remember(did, cap, value)
         return value
 
     # ---- the public calls --------------------------------------------------------------
 
+    def _guard(self, name, fn, *args):
+        """fn(*args) for the public call `name`. Running out of RAM in it is an OutOfMemory
+        error, raised after the session dropped what it holds (its connection, the values it
+        remembers, a small reserve kept for this), so a firmware's loop goes on: the next
+        call reconnects."""
+        try:
+            if self._reserve is None:
+                self._reserve = bytearray(_RESERVE)  # spent on the last one: set aside again
+            return fn(*args)
+        except MemoryError:
+            self._reserve = None
+            self.http.close()
+            self._last.clear()
+            self._meta.clear()
+            collect()
+            try:
+                e = OutOfMemory.of("out_of_memory", name)
+            except MemoryError:
+                e = OutOfMemory(name)
+            raise e
+
     def get(self, device, capability="onoff"):
         """The capability's value, asked of the Homey every time."""
-        return self._retry_renamed(device, lambda did: self._read(did, capability))
+        return self._guard("get", self._retry_renamed, device, lambda did: self._read(did, capability))
 
     def set(self, device, capability, value):
         """Set a capability; returns the value the Homey accepted."""
-        return self._retry_renamed(device, lambda did: self._write(did, capability, value))
+        return self._guard("set", self._retry_renamed, device, lambda did: self._write(did, capability, value))
 
     def toggle(self, device, capability="onoff"):
         """Flip an on/off capability; one request when this client knows the value. Returns the new value."""
@@ -243,25 +277,25 @@ class Homey:
                 cur = False
             return self._write(did, capability, not cur)
 
-        return self._retry_renamed(device, flip)
+        return self._guard("toggle", self._retry_renamed, device, flip)
 
     def dim_step(self, device, delta, capability="dim"):
         """Hold-to-dim: move dim by delta, clamped to 0..1; dimming up from off turns the device
         on, starting from dark. Returns the new level (dim.py, loaded by the first use)."""
         from .dim import step
 
-        return self._retry_renamed(device, lambda did: step(self, did, delta, capability))
+        return self._guard("dim_step", self._retry_renamed, device, lambda did: step(self, did, delta, capability))
 
     def devices(self, match=None):
         """[(id, name, zone, class)] of every device, or of those whose name contains match."""
-        return run_and_unload("lists", "devices", self, match)
+        return self._guard("devices", run_and_unload, "lists", "devices", self, match)
 
     def homeys(self):
         """[(id, name, platform, model)] of the Athom account's Homeys ([] with a Homey Pro's
         API key, which belongs to no account)."""
         if self.auth.mode != "cloud":
             return []
-        return run_and_unload("athom", "account_homeys", self.auth)
+        return self._guard("homeys", run_and_unload, "athom", "account_homeys", self.auth)
 
     def forget(self):
         """Drop every cached name, id and value (after renaming things in the Homey app)."""
@@ -274,25 +308,25 @@ class Homey:
         """Start a flow (basic or advanced) by id or exact name."""
         from .lists import trigger
 
-        return trigger(self, flow)
+        return self._guard("trigger", trigger, self, flow)
 
     def flows(self):
         """[(id, name, kind)] of every flow."""
-        return run_and_unload("lists", "flows", self)
+        return self._guard("flows", run_and_unload, "lists", "flows", self)
 
     def variable(self, name):
         """A logic variable's value, by id or exact name."""
         from .lists import variable
 
-        return variable(self, name)
+        return self._guard("variable", variable, self, name)
 
     def set_variable(self, name, value):
         from .lists import set_variable
 
-        return set_variable(self, name, value)
+        return self._guard("set_variable", set_variable, self, name, value)
 
     def webhook(self, event, tag=None):
         """Call the Homey's logic webhook `event` (no authentication involved)."""
         from .lists import webhook
 
-        return webhook(self, event, tag)
+        return self._guard("webhook", webhook, self, event, tag)

@@ -5,11 +5,12 @@
 # Http keeps one keep-alive connection per origin (conn.py) and sends requests;
 # Response reads an answer's head and streams its body, framed by
 # Content-Length, chunks or the close. Redirects are never followed.
-from .compat import const, run_and_unload
+from .compat import const, run_and_unload, ticks_add, ticks_diff, ticks_ms
 from .conn import Conn
 from .errors import HomeyError, ProtocolError, connect_error, network_error
 
 MAX_HEADERS = const(64)
+_MAX_INFORMATIONAL = const(8)  # 1xx answers skipped before the real one; a Homey sends none unasked
 _CHUNK_LINE = const(256)  # the longest chunk-size line accepted
 _DRAIN = const(2048)  # a rest of a body up to this is read off to keep the connection
 _IDEMPOTENT = ("GET", "HEAD", "PUT", "DELETE")  # safe to send again on a fresh connection
@@ -31,10 +32,13 @@ def split_url(url):
         target = "/" + target
     port = 443 if scheme == "https" else 80
     c = host.rfind(":")
-    if c > 0 and "]" not in host[c:]:
-        port = int(host[c + 1:])
+    if c >= 0 and "]" not in host[c:]:
+        port = host[c + 1:]
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("bad port")
+        port = int(port)
         host = host[:c]
-    if not host:
+    if not host or " " in host:
         raise ValueError("no host")
     return scheme, host, port, target
 
@@ -70,12 +74,12 @@ class Http:
             if origin is None or o == origin:
                 self._drop(o, self._conns[o])
 
-    def _connect(self, scheme, host, port, origin, timeout):
+    def _connect(self, scheme, host, port, origin, deadline):
         conn = Conn(host)
         ctx = self.context() if scheme == "https" else None
         self.connects += 1
         try:
-            conn.open(port, timeout, ctx)
+            conn.open(port, deadline, ctx)
         except (OSError, ValueError) as e:
             conn.close()
             raise connect_error(e, origin)
@@ -87,13 +91,19 @@ class Http:
     def request(self, method, url, body=None, headers=(), timeout=None):
         """Send one request; returns a Response whose body the caller reads or closes.
 
-        Redirects are not followed: a 3xx comes back with its Location header.
+        Redirects are not followed: a 3xx comes back with its Location header. One deadline,
+        `timeout` seconds (the config's by default) from now, bounds everything the request
+        waits for: connect, TLS handshake, sending, head, body, and the retry on a fresh
+        connection.
         """
-        scheme, host, port, target = split_url(url)
+        try:
+            scheme, host, port, target = split_url(url)
+        except ValueError:  # an address from the token store or a discovery, not a config typo
+            raise ProtocolError.of("bad_address")
         origin = "%s://%s:%d" % (scheme, host, port)
         i = target.find("?")
         path = target if i < 0 else target[:i]  # never a query in logs or errors: it may hold a token
-        timeout = timeout or self.timeout
+        deadline = ticks_add(ticks_ms(), int((timeout or self.timeout) * 1000))
         if isinstance(body, str):
             body = body.encode()
         head = self._head(method, host, port, scheme, target, headers, body)
@@ -104,8 +114,8 @@ class Http:
                 conn = None
             reused = conn is not None
             if conn is None:
-                conn = self._connect(scheme, host, port, origin, timeout)
-            conn.settimeout(timeout)
+                conn = self._connect(scheme, host, port, origin, deadline)
+            conn.start(deadline)
             conn.busy = True
             self.requests += 1
             try:
@@ -113,7 +123,7 @@ class Http:
                 r = Response(self, conn, origin, path, method)
             except (OSError, EOFError) as e:
                 self._drop(origin, conn)
-                if reused and not attempt and method in _IDEMPOTENT:
+                if reused and not attempt and method in _IDEMPOTENT and ticks_diff(deadline, ticks_ms()) > 0:
                     self.retries += 1  # the server closed the idle connection as we sent
                     continue
                 raise network_error(e, "%s %s%s" % (method, origin, path))
@@ -158,8 +168,7 @@ class Response:
 
     def _read_head(self):
         conn = self._conn
-        conn.await_head()
-        while True:
+        for _ in range(_MAX_INFORMATIONAL + 1):
             line = conn.readline()
             if not line:
                 raise EOFError()
@@ -179,9 +188,14 @@ class Response:
                     raise ProtocolError.of("too_many_headers", conn.host)
                 i = line.find(b":")
                 if i > 0:
-                    self.headers.append((line[:i].strip().decode(), line[i + 1:].strip().decode()))
+                    try:
+                        self.headers.append((line[:i].strip().decode(), line[i + 1:].strip().decode()))
+                    except UnicodeError:
+                        raise ProtocolError.of("header_not_text", conn.host)
             if not 100 <= self.status < 200:
                 break
+        else:
+            raise ProtocolError.of("endless_informational", conn.host, _MAX_INFORMATIONAL)
         for k, v in self.headers:
             if k.lower() == "connection":
                 v = v.lower()
@@ -222,11 +236,17 @@ class Response:
         self._finish()
         raise ProtocolError.of("answer_cut_short", self.where())
 
+    def _bad_chunk(self):
+        """Bytes where a chunk-size line or a chunk's CRLF belongs: the connection goes too."""
+        self._keep = False
+        self._finish()
+        raise ProtocolError.of("bad_chunk_size", self.where())
+
     def _next_chunk(self):
         """Read the next chunk-size line (and the trailers after the last chunk)."""
         c = self._conn
-        if self._chunks:
-            c.readline(8)  # the CRLF after the previous chunk
+        if self._chunks and c.readline(8).strip():  # the CRLF after a chunk, and nothing else
+            self._bad_chunk()
         self._chunks += 1
         line = c.readline(_CHUNK_LINE)
         if not line:
@@ -234,7 +254,9 @@ class Response:
         try:
             size = int(line.split(b";")[0].strip(), 16)
         except ValueError:
-            raise ProtocolError.of("bad_chunk_size", self.where())
+            size = -1
+        if size < 0:
+            self._bad_chunk()
         if size == 0:
             for _ in range(MAX_HEADERS):  # trailers, then the blank line
                 t = c.readline()
@@ -249,14 +271,14 @@ class Response:
         """Fill up to len(mv) bytes of body; 0 at the end."""
         if self._done:
             return 0
-        if self._chunked and not self._left:
-            self._next_chunk()
-            if self._done:
-                return 0
-        if 0 <= self._left < len(mv):
-            mv = mv[:self._left]
         try:
-            n = self._conn.readinto(mv, self._left > 0)
+            if self._chunked and not self._left:
+                self._next_chunk()
+                if self._done:
+                    return 0
+            if 0 <= self._left < len(mv):
+                mv = mv[:self._left]
+            n = self._conn.readinto(mv)
         except OSError as e:
             self._keep = False
             self._finish()
@@ -309,7 +331,7 @@ class Response:
             raise ProtocolError.of("not_json", self.where(), got, self.status)
         try:
             return json.loads(self.body(limit))
-        except ValueError:
+        except (ValueError, RuntimeError):  # RuntimeError: CPython's recursion limit, nested too deep
             raise ProtocolError.of("json_unparsable", self.where())
 
     def _finish(self):

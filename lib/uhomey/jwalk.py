@@ -11,6 +11,7 @@ from .errors import ProtocolError
 MAX_FIELD = const(200)  # longer strings are dropped (None), not kept
 _MAX_CAP_FIELD = const(64)  # the same for a capability's type, min, max, value
 _MAX_NUMBER = const(40)  # a longer number, true, false or null is not JSON
+_MAX_DEPTH = const(32)  # a Homey's answers nest under 10 deep; thousands would fill the heap
 _ESCAPED = const(6)  # a byte of UTF-8 takes up to 6 bytes as a JSON escape (\u00e9)
 _CAP_KEYS = ("type", "setable", "min", "max", "value")
 
@@ -32,6 +33,8 @@ def walk(r, what, fn, top, names, under=None):
             s = stream.read()
             n = len(keys)
             if s == 123 or s == 91:  # { [
+                if n >= _MAX_DEPTH:
+                    raise ProtocolError.of("json_too_deep", what, _MAX_DEPTH)
                 keys.append(key if s == 123 else None)
                 if s == 91:
                     if n + 2 == top:

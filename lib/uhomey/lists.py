@@ -116,8 +116,9 @@ def trigger(h, flow):
 
 
 def _post(h, kind, fid):
-    r = h.call("POST", "flow/%s/%s/trigger" % (kind, fid), "{}", what="starting flow %s" % fid)
-    h._ok(r)
+    what = "starting flow %s" % fid
+    r = h.call("POST", "flow/%s/%s/trigger" % (kind, fid), "{}", what=what)
+    h._ok(r, what)
 
 
 def flows(h):
@@ -167,7 +168,7 @@ def set_variable(h, name, value):
             raise
         vid = find_var(h, name)[0]
         r = h.call("PUT", "logic/variable/%s" % vid, body, what=what)
-    h._ok(r)
+    h._ok(r, what)
     return value
 
 
@@ -225,7 +226,7 @@ def webhook(h, event, tag=None):
     if tag is not None:
         url += "?tag=" + quote(str(tag))
     r = h.http.request("GET", url)
-    if r.status >= 400:
+    if not 200 <= r.status < 300:
         raise status_error(r, "calling webhook %r" % event)
     r.close()
     return True

@@ -64,14 +64,16 @@ _TOKEN_LEN = 24  # a word this long, mostly letters and digits, may be a token
 
 
 def scrub(text):
-    """Blank out anything shaped like a token, so a server's echo cannot leak one."""
+    """Blank out anything shaped like a token, or like a form or query (`a=b&c=%40`: a server
+    echoing the login form echoes the password), so a server's echo cannot leak a secret."""
     out = []
     for word in str(text)[:300].split(" "):
         n = 0
         for ch in word:
             if ch.isalpha() or ch.isdigit():
                 n += 1
-        out.append("[...]" if len(word) >= _TOKEN_LEN and n * 10 >= len(word) * 7 else word)
+        token = len(word) >= _TOKEN_LEN and n * 10 >= len(word) * 7
+        out.append("[...]" if token or "=" in word or "&" in word or "%" in word else word)
     return " ".join(out)
 
 

@@ -30,22 +30,22 @@ def write_atomic(path, data):
 
 
 class Store:
-    def __init__(self, path):
+    def __init__(self, path, data=None):
+        """The store at `path`. `data`: its contents as connect() read and checked them
+        (config.stored); without, they are read here (anything but a JSON object reads as none)."""
+        self.path = path
+        self.data = {} if data is None else data
+        if data is not None:
+            return
         import json
 
-        self.path = path
-        self.data = {}
         try:
             with open(path) as f:
                 data = json.load(f)
             if isinstance(data, dict):
                 self.data = data
-        except OSError:
+        except (OSError, ValueError):
             pass
-        except ValueError:
-            from . import log
-
-            log.warning("%s is not valid JSON; starting without stored tokens", path)
 
     def get(self, key, default=None):
         v = self.data.get(key)

@@ -14,7 +14,9 @@ config_unreadable cannot read the config file %s: does it exist?
 config_not_json the config file %s is not valid JSON: check commas and quotes
 config_not_object %s: `%s` must be an object
 config_not_string %s: %s.%s must be a string
-config_bad_url %s: %s must start with http:// or https:// (it is %r)
+config_bad_url %s: %s must be an http:// or https:// address with a host and at most a port of 1-65535, e.g. http://192.168.1.20
+config_too_deep %s: the config nests too deep or is too big to read: check it in a JSON editor
+config_ca_bad %s: tls.ca file %s is not a certificate (DER or PEM): export the CA again
 config_top_not_object %s: the top level must be a JSON object
 config_client_auth %s: athom.client_auth must be "basic" or "form"
 config_otp %s: athom.otp must be the 6-digit code from your authenticator app
@@ -29,6 +31,12 @@ config_timeout %s: timeout must be a number of seconds between 0 and 120
 # the wire (conn.py, http.py, jwalk.py)
 ca_unreadable cannot read tls.ca file %s
 ca_no_certificate tls.ca file %s holds no certificate
+endless_informational %s sent more than %d informational (1xx) answers before its answer
+header_not_text %s sent a header that is not text (UTF-8)
+bad_address an address to call is not an http:// or https:// URL with a host and port: call h.forget() or reconnect
+json_too_deep %s: the answer nests over %d deep; a Homey's never does
+write_unsure %s: the answer was broken (%s), so the change may or may not have been applied: read the value back before trying again
+out_of_memory the device ran out of RAM in %s(): what the session held (its connection, remembered values) was dropped and the next call starts afresh; free RAM or do fewer things at once
 header_line_too_long %s sent a header line over %d bytes
 not_http %s did not answer with HTTP
 too_many_headers %s sent too many headers
@@ -64,6 +72,8 @@ homey_not_on_account Homey %s is not on this Athom account (it has: %s); check h
 homey_addresses_silent none of Homey %s's %d addresses answered as that Homey; is it online?
 apikey_refused the Homey refused the API key in homey.api_key: create a new one in the Homey app (Settings > API Keys) with the scopes this button needs
 store_unwritable could not write the token store %s (error %s): is the flash full or read-only?
+store_set_aside the token store %s is damaged (its %s is wrong): set aside as %s, and the login starts over
+store_not_set_aside the token store %s is damaged (its %s is wrong) and could not be renamed: the login starts over and overwrites it
 # devices and values (homey.py, devices.py)
 device_not_given a device is given by its id or its exact name (a non-empty string)
 no_device no device named "%s" on the Homey (names match exactly); h.devices() lists them

@@ -14,7 +14,11 @@ def tls_context(tls):
 
         log.warning("TLS certificate checks are OFF (tls.verify is false): "
                     "anyone on the network path can read the session")
-    return context(load_cas(tls["ca"]) if verify else [], verify)
+    cas = load_cas(tls["ca"]) if verify else []
+    try:
+        return context(cas, verify)
+    except (ValueError, OSError):  # a file shaped like a certificate that still is not one
+        raise ConfigError.of("config_ca_bad", "config", ", ".join(tls["ca"]))
 
 
 def context(cas, verify):
@@ -34,7 +38,8 @@ def context(cas, verify):
 
 
 def load_cas(paths):
-    """The trust anchors in these files (DER or PEM), as a list of DER certificates."""
+    """The trust anchors in these files (DER or PEM), as a list of DER certificates; a
+    ConfigError naming the file for one that is empty, random bytes or broken PEM."""
     out = []
     for path in paths:
         try:
@@ -43,13 +48,32 @@ def load_cas(paths):
         except OSError:
             raise ConfigError.of("ca_unreadable", path)
         if data.lstrip().startswith(b"-----BEGIN"):
-            ders = pem_to_der(data)
+            try:
+                ders = pem_to_der(data)
+            except ValueError:  # not base64
+                ders = [b""]
             if not ders:
                 raise ConfigError.of("ca_no_certificate", path)
-            out += ders
         else:
-            out.append(data)
+            ders = [data]
+        for der in ders:
+            if not _is_der(der):
+                raise ConfigError.of("config_ca_bad", "config", path)
+        out += ders
     return out
+
+
+def _is_der(data):
+    """True when data starts as one DER certificate does: a SEQUENCE whose length fits."""
+    if len(data) < 4 or data[0] != 0x30:
+        return False
+    n = data[1]
+    if n < 0x80:
+        return 2 + n <= len(data)
+    k = n & 0x7F
+    if not 1 <= k <= 4 or len(data) < 2 + k:
+        return False
+    return 2 + k + int.from_bytes(data[2:2 + k], "big") <= len(data)
 
 
 def pem_to_der(data):
