@@ -13,12 +13,10 @@ Prints tables (no assertions on timing):
      (the usual button library), and the ratio.
 
 Run: .venv/bin/python tools/bench_press.py [--quick] [--only memory|feel] [--frozen BINARY]
-(part of `make bench`). --frozen adds memory rows for a unix port built with the three
-packages frozen in, e.g. with a manifest of
-    include("$(PORT_DIR)/variants/standard/manifest.py")
-    package("uhomey", base_path="<repo>/lib"); package("gestures", base_path="<repo>/lib")
-    package("wallbutton", base_path="<repo>/firmware")
-and `make -C <micropython>/ports/unix BUILD=<dir> FROZEN_MANIFEST=<manifest> MICROPY_PY_FFI=0 MICROPY_PY_BTREE=0`.
+(part of `make bench`). The memory table has a frozen row when MICROPY_DIR names a MicroPython
+source tree: a unix port built from it with firmware/manifest.py (uhomey, gestures and
+wallbutton frozen in; tools/mpybuild.frozen_port, cached under build/frozen-firmware), or
+the binary --frozen names; without either the frozen row is skipped with the reason.
 Everything listens on 127.0.0.1 only and is stopped at the end. Timings on a shared
 machine are noisy: compare the columns of one run, not runs.
 """
@@ -37,6 +35,7 @@ for _p in (HERE, os.path.join(ROOT, "host_tests")):
         sys.path.insert(0, _p)
 
 import fwdemo  # noqa: E402
+import mpybuild  # noqa: E402
 from bench import bisect, pct, table  # noqa: E402
 from homeysim import Simulator  # noqa: E402
 
@@ -104,7 +103,14 @@ def memory_probe(sim, wd, tree, seed, interp=None):
     return probe
 
 
-def bench_memory(wd, tree, frozen=None, lo=32, hi=160):
+def frozen_port(given=None):
+    """(binary, None) of a MicroPython with the firmware frozen in, or (None, why there is none)."""
+    if given:
+        return given, None
+    return mpybuild.frozen_port(os.path.join(ROOT, "build", "frozen-firmware"), firmware=True)
+
+
+def bench_memory(wd, tree, frozen=None, why_not="", lo=32, hi=160):
     """Rows for the .mpy tree, and for a MicroPython with the packages frozen in (if given)."""
     builds = [(".mpy", tree, None)]
     if frozen:
@@ -135,6 +141,10 @@ def bench_memory(wd, tree, frozen=None, lo=32, hi=160):
     print("\n1. Memory: smallest MicroPython -X heapsize that works, firmware + gestures + uhomey "
           "(%dk steps; each passes twice in a row)" % KB_STEP)
     table(["scenario", "packages", "smallest heap", "one step below", "took"], rows)
+    if frozen:
+        print("  frozen: %s, a unix port with firmware/manifest.py frozen in" % frozen)
+    else:
+        print("  frozen: skipped (%s)" % why_not)
     return rows
 
 
@@ -236,8 +246,8 @@ def main(argv=None):
     ap.add_argument("--only", choices=("memory", "feel"))
     ap.add_argument("--workdir", default=os.path.join(ROOT, "build", "bench_press"))
     ap.add_argument("--json", help="write the figures to this file")
-    ap.add_argument("--frozen", help="also a MicroPython binary built with uhomey, gestures and wallbutton "
-                    "frozen in (FROZEN_MANIFEST), for the memory table")
+    ap.add_argument("--frozen", help="a MicroPython binary with uhomey, gestures and wallbutton frozen in, "
+                    "for the memory table (default: built from MICROPY_DIR, if set)")
     args = ap.parse_args(argv)
     shutil.rmtree(args.workdir, ignore_errors=True)
     os.makedirs(args.workdir)
@@ -245,7 +255,8 @@ def main(argv=None):
     print("firmware bench: MicroPython unix port, firmware + uhomey + gestures as .mpy (%s)" % tree)
     res = {}
     if args.only in (None, "memory"):
-        res["memory"] = bench_memory(args.workdir, tree, args.frozen)
+        frozen, why_not = frozen_port(args.frozen)
+        res["memory"] = bench_memory(args.workdir, tree, frozen, why_not)
     if args.only in (None, "feel"):
         res["feel"], res["latencies_ms"] = bench_feel(args.workdir, tree, 5 if args.quick else 12)
     if args.json:

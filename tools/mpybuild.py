@@ -51,10 +51,17 @@ def build(out_dir, source=False, pkg=PKG):
     return sizes
 
 
-def frozen_port(out_dir, micropy_dir=None):
-    """The MicroPython unix port with lib/uhomey frozen into it (lib/manifest.py), built from
-    the source tree at `micropy_dir` (default: env MICROPY_DIR) into out_dir, and rebuilt only
-    when lib/ or the tree's path changes. Returns (binary, None), or (None, why there is none)."""
+LIB_MANIFEST = os.path.join(ROOT, "lib", "manifest.py")
+FIRMWARE_MANIFEST = os.path.join(ROOT, "firmware", "manifest.py")
+FIRMWARE_PACKAGES = (PKG, os.path.join(ROOT, "lib", "gestures"), os.path.join(ROOT, "firmware", "wallbutton"))
+
+
+def frozen_port(out_dir, micropy_dir=None, firmware=False):
+    """The MicroPython unix port built from the source tree at `micropy_dir` (default: env
+    MICROPY_DIR) into out_dir, with lib/uhomey frozen into it (lib/manifest.py), or with
+    firmware=True the whole wall button (firmware/manifest.py: uhomey, gestures, wallbutton;
+    the unix port's own modules left out, as lib/manifest.py leaves them). Rebuilt only when
+    what it freezes or the tree's path changes. Returns (binary, None), or (None, why there is none)."""
     micropy_dir = micropy_dir or os.environ.get("MICROPY_DIR")
     if not micropy_dir:
         return None, "no MicroPython source tree: set MICROPY_DIR to one (with lib/mbedtls) for a frozen column"
@@ -62,15 +69,22 @@ def frozen_port(out_dir, micropy_dir=None):
     if not os.path.isfile(os.path.join(port, "Makefile")):
         return None, "MICROPY_DIR=%s has no ports/unix/Makefile" % micropy_dir
     out_dir = os.path.abspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
     binary = os.path.join(out_dir, "micropython")
     stamp = os.path.join(out_dir, "uhomey.stamp")
-    want = _lib_digest(micropy_dir)
+    manifest, packages = (FIRMWARE_MANIFEST, FIRMWARE_PACKAGES) if firmware else (LIB_MANIFEST, (PKG,))
+    want = _digest(micropy_dir, manifest, packages)
     if os.path.exists(binary) and os.path.exists(stamp):
         with open(stamp) as f:
             if f.read() == want:
                 return binary, None
+    if firmware:  # firmware/manifest.py takes a board's port manifest first; a unix build has none
+        top = os.path.join(out_dir, "manifest.py")
+        with open(top, "w") as f:
+            f.write("include(%r, port_manifest=None)\n" % manifest)
+        manifest = top
     cmd = ["make", "-C", port, "-j%d" % (os.cpu_count() or 1), "BUILD=" + out_dir, "MICROPY_PY_BTREE=0",
-           "MICROPY_PY_FFI=0", "FROZEN_MANIFEST=" + os.path.join(ROOT, "lib", "manifest.py")]
+           "MICROPY_PY_FFI=0", "FROZEN_MANIFEST=" + manifest]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     if p.returncode != 0 or not os.path.exists(binary):
         tail = (p.stdout + p.stderr).strip().splitlines()[-6:]
@@ -80,15 +94,16 @@ def frozen_port(out_dir, micropy_dir=None):
     return binary, None
 
 
-def _lib_digest(micropy_dir):
-    """What a frozen build depends on here: the manifest, the modules and the tree's path."""
+def _digest(micropy_dir, manifest, packages):
+    """What a frozen build depends on here: the manifest, the packages' modules and the tree's path."""
     import hashlib
 
     h = hashlib.sha256(os.path.abspath(micropy_dir).encode())
-    paths = [os.path.join(ROOT, "lib", "manifest.py")]
-    paths += [os.path.join(PKG, n) for n in sorted(os.listdir(PKG)) if n.endswith(".py")]
+    paths = [manifest]
+    for pkg in packages:
+        paths += [os.path.join(pkg, n) for n in sorted(os.listdir(pkg)) if n.endswith(".py")]
     for path in paths:
-        h.update(os.path.basename(path).encode() + b"\0")
+        h.update(os.path.relpath(path, ROOT).encode() + b"\0")
         with open(path, "rb") as f:
             h.update(f.read())
     return h.hexdigest()

@@ -5,7 +5,7 @@
 import json
 
 import machine
-from gestures.clock import Ticks
+from .ticks import Ticks
 
 RING = 32  # edges kept per button between two polls: a bouncy press makes ~10
 WDT_PARKED_MS = 3600000  # stop(): the ESP32's watchdog cannot be stopped, only given this long

@@ -10,7 +10,7 @@ import os
 import struct
 import sys
 
-from gestures.clock import Ticks
+from .ticks import Ticks
 
 POLLIN = 0x001
 POLLPRI = 0x002  # sysfs signals a new value on a GPIO's value file this way
@@ -27,7 +27,7 @@ HANDLE_INPUT = 1 << 0
 BIAS = {"up": 1 << 5, "down": 1 << 6, None: 0}  # GPIOHANDLE_REQUEST_BIAS_PULL_UP / _DOWN (Linux 5.5+)
 BOTH_EDGES = 3  # GPIOEVENT_REQUEST_RISING_EDGE | GPIOEVENT_REQUEST_FALLING_EDGE
 RISING = 1  # GPIOEVENT_EVENT_RISING_EDGE
-TICKS_MASK = (1 << 30) - 1  # gestures' CPython ticks wrap like an ESP32's
+TICKS_MASK = (1 << 30) - 1  # the CPython ticks (uhomey.compat) wrap like an ESP32's
 KERNEL_SKEW_MS = 1000  # a kernel timestamp further than this from now is not CLOCK_MONOTONIC
 WDIOC_SETTIMEOUT = 0xC0045706  # _IOWR('W', 6, int)
 

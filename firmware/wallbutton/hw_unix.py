@@ -12,7 +12,7 @@
 import json
 import sys
 
-from gestures.clock import Ticks  # the board's tick clock: now(), diff(), add()
+from .ticks import Ticks  # the board's tick clock: now(), diff(), add()
 
 try:
     from time import sleep_ms
