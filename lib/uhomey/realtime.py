@@ -5,8 +5,7 @@
 # only the scalars it needs, so an `update` carrying a whole device never sits in
 # RAM. It takes plain values (URL, token, Homey id, TLS context), not the session.
 #
-# How the session feeds it (the integrator wires this into Homey.toggle and the
-# firmware loop):
+# How the session feeds it (live.py does, for h.live; the firmware loop polls that):
 #   rt = Realtime(homey_url, homey_session_or_api_key, homey_id, ctx=tls_context,
 #                 on_change=callback)        # callback(device_id, cap, value, own)
 #   rt.watch(device_id, ("onoff", "dim"))   # each device a button drives
@@ -16,7 +15,7 @@
 #     AUTH -> the token was refused (401): renew the Homey session, rt.set_token(new)
 #     DOWN -> log it (rt.why says why); rt.value() is None until UP: use fresh_ms
 #   toggle: v = rt.value(device_id, cap) -> trusted while the link is up; after the
-#           PUT, rt.own(transactionId) marks the echo of our own write as ours.
+#           PUT, rt.wrote(device_id, cap, value) (rt.own(transactionId) marks its echo as ours).
 # The TCP connect runs non-blocking too (a Homey that is gone costs a press nothing);
 # only a TLS handshake blocks (<= CONNECT_MS, once the Homey answered), so a button
 # on the LAN is best served by the Homey's plain http:// local URL.
@@ -83,6 +82,11 @@ class Realtime(WebSocket):
     def seed(self, device_id, cap, value):
         """A value read after UP; an event that came in since then wins."""
         if self.phase == _LIVE and (device_id, cap) not in self.values:
+            self.values[(device_id, cap)] = value
+
+    def wrote(self, device_id, cap, value):
+        """Our own write, accepted: known at once (the Homey's echo of it follows)."""
+        if self.phase == _LIVE and self._wants(device_id, cap):
             self.values[(device_id, cap)] = value
 
     def own(self, transaction_id):
@@ -327,9 +331,12 @@ class Realtime(WebSocket):
             if self.on_change:
                 self.on_change(dev, None, None, False)
 
-    def _apply(self, dev, cap, v, tid):
+    def _wants(self, dev, cap):
         caps = self.watched.get(dev, ())
-        if dev not in self.watched or not cap or (caps is not None and cap not in caps):
+        return dev in self.watched and cap and (caps is None or cap in caps)
+
+    def _apply(self, dev, cap, v, tid):
+        if not self._wants(dev, cap):
             return
         own = tid in self.mine
         if own:
