@@ -54,18 +54,27 @@ class Client:
         return ok(self.out["res"])
 
 
+APP = "the app"  # the name of the API key the light is switched "in the app" with
+
+
 def switch_elsewhere(sim, did, value):
     """The light switched in the Homey app: a PUT by another client of the API."""
     st, _, answer = probe.call(sim, sim.url("local"), "PUT", "/api/manager/devices/device/%s/capability/onoff" % did,
-                               body={"value": value}, token=sim.homey().create_api_key())
+                               body={"value": value}, token=sim.homey().create_api_key(name=APP))
     assert st == 200, answer
 
 
+def by_the_app(sim, req):
+    auth = req.header("Authorization") or ""
+    cred = sim.homey().lookup_bearer(auth[7:])[0] if auth.startswith("Bearer ") else None
+    return bool(cred) and cred.get("name") == APP
+
+
 def puts(sim, start, did):
-    """(method, body value) of the client's requests on the lamp's onoff since start."""
+    """(method, body value) of the client's requests (not the app's) on the lamp's onoff since start."""
     path = "/api/manager/devices/device/%s/capability/onoff" % did
     return [(r.method, json.loads(r.body)["value"] if r.body else None) for r in sim.requests[start:]
-            if r.path == path]
+            if r.path == path and not by_the_app(sim, r)]
 
 
 @pytest.mark.parametrize("interp", INTERPS)
@@ -86,7 +95,7 @@ def test_a_change_in_the_app_is_pushed_and_the_next_toggle_is_one_right_put(sim,
     res = c.result()
     assert res["results"][:4] == [True, True, True, True], res
     assert res["results"][4] == [False, 1], res  # one request, and the light goes off as asked
-    assert puts(sim, mark[0] + 1, did) == [("PUT", False)]
+    assert puts(sim, mark[0], did) == [("PUT", False)]
     assert h.value(did, "onoff") is False
     assert [s[0] for s in res["said"]] == ["UP"], res
     assert any("realtime: up" in line for line in res["logs"]), res["logs"]
@@ -104,7 +113,8 @@ def test_a_dropped_socket_falls_back_to_the_fresh_window_then_comes_back(sim, tm
         ["until", "DOWN", 5000],
         ["toggle", LAMP],         # down: the value read after UP is still fresh -> one PUT
         ["until", "UP", 10000],   # reconnected (backoff 0.5-1.5 s)
-        ["pause", "switch"],      # a change made while... now up: pushed again
+        ["value", LAMP, "onoff", False, 5000],  # re-read after the reconnect
+        ["pause", "switch"],      # up again: a change is pushed
         ["value", LAMP, "onoff", True, 5000],
         ["toggle", LAMP],
     ], tmp_path)
@@ -113,28 +123,29 @@ def test_a_dropped_socket_falls_back_to_the_fresh_window_then_comes_back(sim, tm
     c.step("switch", lambda: (mark.append(len(sim.requests)), switch_elsewhere(sim, did, True)))
     res = c.result()
     assert res["results"][4] == [False, 1], res
-    assert res["results"][5] is True and res["results"][7] is True, res
-    assert res["results"][8] == [False, 1], res
+    assert res["results"][5:7] == [True, True] and res["results"][8] is True, res
+    assert res["results"][9] == [False, 1], res
     assert [s[0] for s in res["said"]] == ["UP", "DOWN", "UP"], res
     down = [line for line in res["logs"] if "realtime: down" in line]
     assert len(down) == 1 and "homey.fresh_ms" in down[0], res["logs"]
     assert len([line for line in res["logs"] if "realtime: up" in line]) == 2, res["logs"]
-    assert puts(sim, mark[0] + 1, did) == [("PUT", False)]
+    assert puts(sim, mark[0], did) == [("PUT", False)]
 
 
 @pytest.mark.parametrize("interp", INTERPS)
 def test_an_expired_session_is_renewed_for_the_link(sim, tmp_path, interp):
     h = sim.homey()
     did = h.device_by_name(LAMP)["id"]
+    h.set_value(did, "onoff", False, event=False)
     c = Client(interp, config(sim, tmp_path, mode="cloud"), [
         ["until", "UP", 15000],
+        ["value", LAMP, "onoff", False, 5000],  # re-read (else that read would renew the session)
         ["pause", "expire"],
         ["until", "AUTH", 8000],   # the reconnect's handshake is refused
         ["until", "UP", 15000],    # renewed here (not by a press), then up again
         ["pause", "switch"],
         ["value", LAMP, "onoff", True, 5000],
     ], tmp_path)
-    h.set_value(did, "onoff", False, event=False)
 
     def logins():
         return len([r for r in sim.requests if r.path == "/api/manager/users/login"])
@@ -149,7 +160,7 @@ def test_an_expired_session_is_renewed_for_the_link(sim, tmp_path, interp):
     c.step("expire", expire_and_drop)
     c.step("switch", lambda: switch_elsewhere(sim, did, True))
     res = c.result()
-    assert res["results"][2:4] == [True, True] and res["results"][5] is True, res
+    assert res["results"][1] is True and res["results"][3:5] == [True, True] and res["results"][6] is True, res
     assert [s[0] for s in res["said"]] == ["UP", "DOWN", "AUTH", "UP"] or \
         [s[0] for s in res["said"]] == ["UP", "AUTH", "UP"], res
     assert logins() == before[0] + 1  # one new Homey session, made from the loop
@@ -162,3 +173,25 @@ def test_off_by_default_no_socket_is_opened(sim, tmp_path, interp):
     res = ok(call(interp, "s_client", "session", path, [["toggle", LAMP], ["attr", "live"]]))
     assert res["results"][1] == {"ok": None}, res
     assert sim.realtime.sockets == 0
+
+
+@pytest.mark.parametrize("interp", INTERPS)
+def test_a_session_renewed_by_a_press_is_handed_to_the_link(sim, tmp_path, interp):
+    h = sim.homey()
+    did = h.device_by_name(LAMP)["id"]
+    h.set_value(did, "onoff", False, event=False)
+    c = Client(interp, config(sim, tmp_path, mode="cloud"), [
+        ["until", "UP", 15000],
+        ["value", LAMP, "onoff", False, 5000],
+        ["pause", "expire"],
+        ["toggle", LAMP],        # 401 -> a new session (the press's own renewal)
+        ["pause", "drop"],
+        ["until", "DOWN", 5000],
+        ["until", "UP", 10000],  # the reconnect's handshake already has the new session
+    ], tmp_path)
+    c.step("expire", sim.expire_homey_sessions)
+    c.step("drop", sim.realtime.drop)
+    res = c.result()
+    assert res["results"][3] == [True, 4], res  # PUT 401, delegation, the new session's login, PUT
+    assert res["results"][5:] == [True, True], res
+    assert [s[0] for s in res["said"]] == ["UP", "DOWN", "UP"], res  # never refused: no AUTH

@@ -36,8 +36,10 @@ class Live:
     # ---- what the session and the firmware call -----------------------------------------
 
     def watch(self, device, caps=CAPS):
-        """Keep `device`'s (a name or an id) capabilities from the Homey's pushes."""
-        self.caps[device] = tuple(caps)
+        """Keep `device`'s (a name or an id) capabilities from the Homey's pushes (added to
+        those it is watched for already; the link learns them at its next (re)subscribe)."""
+        had = self.caps.get(device, ())
+        self.caps[device] = had + tuple(c for c in caps if c not in had)
         self.ids.setdefault(device, None)
 
     def value(self, did, cap):
@@ -119,7 +121,15 @@ class Live:
             return
         self.ids[device] = did
         if self.rt is not None:
-            self.rt.watch(did, self.caps[device])
+            self.rt.watch(did, self._caps_of(did))
+
+    def _caps_of(self, did):
+        """Every capability watched on `did`, under whichever names it was watched."""
+        caps = ()
+        for device in self.ids:
+            if self.ids[device] == did:
+                caps += tuple(c for c in self.caps[device] if c not in caps)
+        return caps
 
     def _open(self):
         auth = self.h.auth
@@ -127,7 +137,7 @@ class Live:
         ctx = self.h.http.context() if self.url.startswith("https:") else None
         self.rt = Realtime(self.url, auth.bearer(), auth.homey_id, ctx=ctx, clock=self.h.clock)
         for device in self.ids:
-            self.rt.watch(self.ids[device], self.caps[device])
+            self.rt.watch(self.ids[device], self._caps_of(self.ids[device]))
 
     def _reread(self):
         """After a reconnect: what changed in the gap was not pushed, so each value is read once."""
