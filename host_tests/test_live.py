@@ -57,6 +57,14 @@ class Client:
 APP = "the app"  # the name of the API key the light is switched "in the app" with
 
 
+def lamp_at(sim, value):
+    """(the simulated Homey, the lamp's id) with the lamp set to value, quietly (no event)."""
+    h = sim.homey()
+    did = h.device_by_name(LAMP)["id"]
+    h.set_value(did, "onoff", value, event=False)
+    return h, did
+
+
 def switch_elsewhere(sim, did, value):
     """The light switched in the Homey app: a PUT by another client of the API."""
     st, _, answer = probe.call(sim, sim.url("local"), "PUT", "/api/manager/devices/device/%s/capability/onoff" % did,
@@ -79,9 +87,7 @@ def puts(sim, start, did):
 
 @pytest.mark.parametrize("interp", INTERPS)
 def test_a_change_in_the_app_is_pushed_and_the_next_toggle_is_one_right_put(sim, tmp_path, interp):
-    h = sim.homey()
-    did = h.device_by_name(LAMP)["id"]
-    h.set_value(did, "onoff", False, event=False)
+    h, did = lamp_at(sim, False)
     c = Client(interp, config(sim, tmp_path), [
         ["until", "UP", 10000],
         ["value", LAMP, "onoff", False, 5000],  # the value re-read after UP
@@ -103,9 +109,7 @@ def test_a_change_in_the_app_is_pushed_and_the_next_toggle_is_one_right_put(sim,
 
 @pytest.mark.parametrize("interp", INTERPS)
 def test_a_dropped_socket_falls_back_to_the_fresh_window_then_comes_back(sim, tmp_path, interp):
-    h = sim.homey()
-    did = h.device_by_name(LAMP)["id"]
-    h.set_value(did, "onoff", True, event=False)
+    h, did = lamp_at(sim, True)
     c = Client(interp, config(sim, tmp_path), [
         ["until", "UP", 10000],
         ["value", LAMP, "onoff", True, 5000],
@@ -134,9 +138,7 @@ def test_a_dropped_socket_falls_back_to_the_fresh_window_then_comes_back(sim, tm
 
 @pytest.mark.parametrize("interp", INTERPS)
 def test_an_expired_session_is_renewed_for_the_link(sim, tmp_path, interp):
-    h = sim.homey()
-    did = h.device_by_name(LAMP)["id"]
-    h.set_value(did, "onoff", False, event=False)
+    h, did = lamp_at(sim, False)
     c = Client(interp, config(sim, tmp_path, mode="cloud"), [
         ["until", "UP", 15000],
         ["value", LAMP, "onoff", False, 5000],  # re-read (else that read would renew the session)
@@ -177,9 +179,7 @@ def test_off_by_default_no_socket_is_opened(sim, tmp_path, interp):
 
 @pytest.mark.parametrize("interp", INTERPS)
 def test_a_session_renewed_by_a_press_is_handed_to_the_link(sim, tmp_path, interp):
-    h = sim.homey()
-    did = h.device_by_name(LAMP)["id"]
-    h.set_value(did, "onoff", False, event=False)
+    h, did = lamp_at(sim, False)
     c = Client(interp, config(sim, tmp_path, mode="cloud"), [
         ["until", "UP", 15000],
         ["value", LAMP, "onoff", False, 5000],
