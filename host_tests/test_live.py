@@ -195,3 +195,11 @@ def test_a_session_renewed_by_a_press_is_handed_to_the_link(sim, tmp_path, inter
     assert res["results"][3] == [True, 4], res  # PUT 401, delegation, the new session's login, PUT
     assert res["results"][5:] == [True, True], res
     assert [s[0] for s in res["said"]] == ["UP", "DOWN", "UP"], res  # never refused: no AUTH
+
+
+@pytest.mark.parametrize("interp", INTERPS)
+def test_a_watched_name_the_homey_lacks_is_logged_and_left_out(sim, tmp_path, interp):
+    c = Client(interp, config(sim, tmp_path), [["until", "UP", 10000]], tmp_path, watch=("No such lamp", LAMP))
+    res = c.result()
+    assert res["results"] == [True], res
+    assert any("realtime: not watching No such lamp" in line for line in res["logs"]), res["logs"]

@@ -69,15 +69,13 @@ class Live:
     def poll(self):
         """Moves the link on: -> UP, DOWN, AUTH once per change of state, else None."""
         now = self.h.clock()
-        if self.retry is not None and ticks_diff(now, self.retry) < 0:
-            return None
-        try:
-            self._step()
-        except HomeyError as e:
-            _log(30, "realtime: %s; trying again in %d s", e, RETRY_MS // 1000)
-            self.retry = ticks_add(now, RETRY_MS)
-            return None
-        self.retry = None
+        if self.retry is None or ticks_diff(now, self.retry) >= 0:
+            try:
+                self._step()
+                self.retry = None
+            except HomeyError as e:  # the open link is still read below: its pings stay on time
+                _log(30, "realtime: %s; trying again in %d s", e, RETRY_MS // 1000)
+                self.retry = ticks_add(now, RETRY_MS)
         if self.rt is None:
             return None
         news = self.rt.poll()
