@@ -83,10 +83,9 @@ MEMORY_BUTTONS = [{"click": {"do": "toggle", "device": LIGHT},
                    "hold": {"do": "dim", "device": LIGHT, "step": 0.1}}]
 
 
-def memory_probe(sim, wd, tree, seed, interp=None, realtime=False, url=None):
+def memory_probe(sim, wd, tree, seed, interp=None, realtime=False):
     """probe(kb) -> (passed, tail): a boot (with the seeded token store, or none) and the presses;
-    realtime: with homey.realtime on, the link up during them; url: another homey.url
-    (tools/bench_realtime.py)."""
+    realtime: with homey.realtime on, the link up during them (tools/bench_realtime.py)."""
     def probe(kb, repeat=2):
         for _ in range(repeat):
             d = os.path.join(wd, "probe")
@@ -94,9 +93,8 @@ def memory_probe(sim, wd, tree, seed, interp=None, realtime=False, url=None):
             os.makedirs(d)
             cfg = os.path.join(d, "config.json")
             written = fwdemo.write_config(sim, cfg, MEMORY_BUTTONS)
-            if realtime or url:
-                written["homey"]["realtime"] = realtime
-                written["homey"]["url"] = url or written["homey"]["url"]
+            if realtime:
+                written["homey"]["realtime"] = True
                 with open(cfg, "w") as f:
                     json.dump(written, f)
             if seed:

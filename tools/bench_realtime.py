@@ -16,7 +16,7 @@
   4. the firmware (bench_press.py's memory harness, .mpy): the smallest heap with
      and without homey.realtime (target: at most 8k more).
 
-Run: .venv/bin/python tools/bench_realtime.py [--presses N] [--only 1|3|4]
+Run: .venv/bin/python tools/bench_realtime.py [--presses N] [--only 1|3|4] [--frozen BINARY]
 Timings on a shared machine are noisy: read them as a range, not a number.
 Everything listens on 127.0.0.1 only and is stopped at the end.
 """
@@ -274,34 +274,38 @@ def bench_session(sim, n, mpy_dir, wd):
 # ---- 4. the firmware with and without homey.realtime ---------------------------------------------
 
 
-def bench_firmware(sim, wd, lo=64, hi=192):
+def bench_firmware(sim, wd, frozen=None, lo=32, hi=192):
+    """Rows for the .mpy tree, and for a MicroPython with the packages frozen in (if given)."""
     import fwdemo
     from bench_press import KB_STEP, MEMORY_BUTTONS, MEMORY_PRESSES, memory_probe
 
-    tree = fwdemo.build_tree(os.path.join(wd, "board"))
-    seed_dir = os.path.join(wd, "seed")
-    os.makedirs(seed_dir, exist_ok=True)
-    cfg = os.path.join(seed_dir, "config.json")
-    fwdemo.write_config(sim, cfg, MEMORY_BUTTONS)
-    rc, out = fwdemo.run(cfg, MEMORY_PRESSES, tree=tree, heap="512k", timeout=60)
-    if rc:
-        raise SystemExit("seeding the token store failed:\n" + out[-2000:])
-    seed = os.path.join(seed_dir, "tokens.json")
+    builds = [(".mpy", fwdemo.build_tree(os.path.join(wd, "board")), None)]
+    if frozen:
+        builds.append(("frozen", fwdemo.build_tree(os.path.join(wd, "frozen"), frozen=True), frozen))
     rows = []
-    for url, label in ((None, "https (local secure)"), (sim.homey().local_url, "http (local)")):
+    for build, tree, interp in builds:
+        seed_dir = os.path.join(wd, "seed")
+        os.makedirs(seed_dir, exist_ok=True)
+        cfg = os.path.join(seed_dir, "config.json")
+        fwdemo.write_config(sim, cfg, MEMORY_BUTTONS)
+        rc, out = fwdemo.run(cfg, MEMORY_PRESSES, tree=tree, interp=interp, heap="512k", timeout=60)
+        if rc:
+            raise SystemExit("seeding the token store failed:\n" + out[-2000:])
+        seed = os.path.join(wd, "seed-%s.json" % build)
+        os.replace(os.path.join(seed_dir, "tokens.json"), seed)
         best = {}
         for realtime in (False, True):
-            probe_kb = memory_probe(sim, wd, tree, seed, realtime=realtime, url=url)
+            probe_kb = memory_probe(sim, wd, tree, seed, interp, realtime=realtime)
             best[realtime] = kb = bisect(probe_kb, lo, hi, KB_STEP)
             below = probe_kb(kb - KB_STEP, repeat=1) if kb and kb > lo else (True, "")
-            rows.append([label, "on, link up" if realtime else "off (baseline)",
+            rows.append([build, "on, link up" if realtime else "off (baseline)",
                          "%dk" % kb if kb else "> %dk" % hi,
                          "fails: " + below[1][-60:] if not below[0] and below[1] else ""])
         if best[False] and best[True]:
-            rows.append([label, "difference (target <= 8k)", "%+dk" % (best[True] - best[False]), ""])
-    print("\n4. The firmware (.mpy, unix board, stored tokens, click -> toggle, hold -> dim): smallest "
+            rows.append([build, "difference (target <= 8k)", "%+dk" % (best[True] - best[False]), ""])
+    print("\n4. The firmware (unix board, stored tokens, click -> toggle, hold -> dim): smallest "
           "-X heapsize (%dk steps, each passing twice in a row)" % KB_STEP)
-    table(["homey.url", "homey.realtime", "smallest heap", "one step below"], rows)
+    table(["packages", "homey.realtime", "smallest heap", "one step below"], rows)
 
 
 def main(argv=None):
@@ -309,6 +313,8 @@ def main(argv=None):
     ap.add_argument("--presses", type=int, default=30, help="changes per row (default 30)")
     ap.add_argument("--only", choices=("1", "3", "4"), help="one part: 1 (latency and heap of the link), "
                     "3 (the wired session), 4 (the firmware's heap)")
+    ap.add_argument("--frozen", help="part 4 also for a MicroPython binary built with uhomey, gestures and "
+                    "wallbutton frozen in (bench_press.py's docstring has the manifest)")
     args = ap.parse_args(argv)
     n = args.presses
     with tempfile.TemporaryDirectory(prefix="bench-rt-") as wd, Simulator(workdir=wd) as sim:
@@ -317,7 +323,7 @@ def main(argv=None):
         if args.only in (None, "3"):
             bench_session(sim, n, mpy_dir, wd)
         if args.only in (None, "4"):
-            bench_firmware(sim, wd)
+            bench_firmware(sim, wd, args.frozen)
         if args.only not in (None, "1"):
             return
         dev = sim.homey().device_by_name("Kitchen light")["id"]
