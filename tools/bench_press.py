@@ -82,19 +82,25 @@ MEMORY_BUTTONS = [{"click": {"do": "toggle", "device": LIGHT},
                    "hold": {"do": "dim", "device": LIGHT, "step": 0.1}}]
 
 
-def memory_probe(sim, wd, tree, seed, interp=None):
-    """probe(kb) -> (passed, tail): a boot (with the seeded token store, or none) and the presses."""
+def memory_probe(sim, wd, tree, seed, interp=None, realtime=False):
+    """probe(kb) -> (passed, tail): a boot (with the seeded token store, or none) and the presses;
+    realtime: with homey.realtime on, the link up during them (tools/bench_realtime.py)."""
     def probe(kb, repeat=2):
         for _ in range(repeat):
             d = os.path.join(wd, "probe")
             shutil.rmtree(d, ignore_errors=True)
             os.makedirs(d)
             cfg = os.path.join(d, "config.json")
-            fwdemo.write_config(sim, cfg, MEMORY_BUTTONS)
+            written = fwdemo.write_config(sim, cfg, MEMORY_BUTTONS)
+            if realtime:
+                written["homey"]["realtime"] = True
+                with open(cfg, "w") as f:
+                    json.dump(written, f)
             if seed:
                 shutil.copy(seed, os.path.join(d, "tokens.json"))
             rc, out = fwdemo.run(cfg, MEMORY_PRESSES, tree=tree, interp=interp, heap="%dk" % kb, timeout=60)
             ok = rc == 0 and "done toggle %s" % LIGHT in out and "done dim %s" % LIGHT in out
+            ok = ok and (not realtime or "realtime: up" in out)
             ok = ok and "dropped" not in out and "MemoryError" not in out
             if not ok:
                 why = [l for l in out.splitlines() if "MemoryError" in l or " E " in l] or out.splitlines()[-1:]

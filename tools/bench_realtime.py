@@ -8,9 +8,15 @@
      socket alone; and the longest single poll() call of each run;
   2. heap: what the open, subscribed link holds after a collection, and the
      smallest -X heapsize at which `import + connect + subscribe + an event + a
-     ~65 KB update` passes from .mpy, against the smallest for the import alone.
+     ~65 KB update` passes from .mpy, against the smallest for the import alone;
+  3. the wired session (homey.realtime, h.live): the light switched by another
+     client of the Homey's API until h.live knows it, and the toggle right after
+     it: requests it took, and whether it went the right way; the session's heap
+     before and with the link open;
+  4. the firmware (bench_press.py's memory harness, .mpy): the smallest heap with
+     and without homey.realtime (target: at most 8k more).
 
-Run: .venv/bin/python tools/bench_realtime.py [--presses N]
+Run: .venv/bin/python tools/bench_realtime.py [--presses N] [--only 1|3|4] [--frozen BINARY]
 Timings on a shared machine are noisy: read them as a range, not a number.
 Everything listens on 127.0.0.1 only and is stopped at the end.
 """
@@ -177,14 +183,149 @@ def import_probe(mpy_dir):
     return probe_kb
 
 
+# ---- 3. the wired session -------------------------------------------------------------------
+
+SESSION = """
+import gc, json, time
+import uhomey
+from uhomey.compat import sleep_ms, ticks_diff, ticks_ms
+P = json.loads(%(params)r)
+
+def heap():
+    gc.collect()
+    return gc.mem_alloc() if hasattr(gc, "mem_alloc") else None
+
+h = uhomey.connect(P["config"])
+h.live.watch(P["name"])
+before = heap()
+seen, cur, open_heap = [], None, None
+start = ticks_ms()
+while len(seen) < P["n"] and ticks_diff(ticks_ms(), start) < P["ms"]:
+    h.live.poll()
+    v = h.live.state(P["name"])
+    if v is not None and cur is None:
+        cur, open_heap = v, heap()
+    elif v is not None and v != cur:
+        t = time.time_ns()
+        n0 = h.http.requests
+        cur = h.toggle(P["name"])
+        seen.append([v, t, cur, h.http.requests - n0])
+    sleep_ms(1)
+h.close()
+print(%(mark)r + json.dumps({"seen": seen, "heap": [before, open_heap]}))
+"""
+
+
+def session_run(sim, kind, n, mpy_dir, wd):
+    """-> [(switch -> h.live ms, requests of the toggle, went the right way)], (heap before, with link)."""
+    h = sim.homey()
+    dev = h.device_by_name("Kitchen light")["id"]
+    path = os.path.join(wd, "live-%s.json" % kind)
+    cfg = sim.write_config(path, mode="apikey")
+    cfg["homey"].update(url=h.local_url, realtime=True)
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    params = {"config": path, "name": "Kitchen light", "n": n, "ms": 60000}
+    code = SESSION % {"params": json.dumps(params), "mark": MARK}
+    thread, out = in_thread(lambda: run_device(kind, code, mpy_dir))
+    if not subscribed(sim, dev, thread):
+        return result(thread, out)
+    time.sleep(0.5)  # the value re-read after UP
+    key = h.create_api_key(name="the app")
+    c = probe.connection(sim, h.local_url)
+    sent = []
+    for i in range(n):
+        cur = h.value(dev, "onoff")
+        t0 = time.time_ns()
+        c.request("PUT", "/api/manager/devices/device/%s/capability/onoff" % dev,
+                  body=json.dumps({"value": not cur}),
+                  headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+        c.getresponse().read()
+        sent.append(t0)
+        deadline = time.monotonic() + 5
+        while h.value(dev, "onoff") != cur and time.monotonic() < deadline:  # the client's toggle back
+            time.sleep(0.002)
+        time.sleep(GAP_S)
+    c.close()
+    res = result(thread, out)
+    rows = [((t - t0) / 1e6, reqs, new == (not v)) for t0, (v, t, new, reqs) in zip(sent, res["seen"])]
+    return rows, res["heap"]
+
+
+def bench_session(sim, n, mpy_dir, wd):
+    rows, heaps = [], []
+    for kind, label in (("cpython", "CPython (source)"), ("mpy-mpy", "MicroPython (.mpy)")):
+        got, heap = session_run(sim, kind, n, mpy_dir, wd)
+        ms = [g[0] for g in got]
+        rows.append([label, len(got), "%.1f" % pct(ms, 50), "%.1f" % pct(ms, 90), "%.1f" % max(ms),
+                     "%d of %d" % (sum(1 for g in got if g[1] == 1), len(got)),
+                     "%d of %d" % (sum(1 for g in got if g[2]), len(got))])
+        if heap[0] is not None:
+            heaps.append([label, "%.1f" % (heap[0] / 1024), "%.1f" % (heap[1] / 1024),
+                          "%.1f" % ((heap[1] - heap[0]) / 1024)])
+    print("\n3. The wired session (homey.realtime): the light switched by another API client -> h.live, "
+          "then h.toggle (loopback, plain HTTP; target < 50 ms)")
+    table(["client", "n", "median ms", "p90 ms", "max ms", "toggles of 1 request", "toggles the right way"],
+          rows)
+    table(["heap after gc.collect, KB", "connected, link not yet polled", "link up, light watched",
+           "the link's share"], heaps)
+
+
+# ---- 4. the firmware with and without homey.realtime ---------------------------------------------
+
+
+def bench_firmware(sim, wd, frozen=None, lo=32, hi=192):
+    """Rows for the .mpy tree, and for a MicroPython with the packages frozen in (if given)."""
+    import fwdemo
+    from bench_press import KB_STEP, MEMORY_BUTTONS, MEMORY_PRESSES, memory_probe
+
+    builds = [(".mpy", fwdemo.build_tree(os.path.join(wd, "board")), None)]
+    if frozen:
+        builds.append(("frozen", fwdemo.build_tree(os.path.join(wd, "frozen"), frozen=True), frozen))
+    rows = []
+    for build, tree, interp in builds:
+        seed_dir = os.path.join(wd, "seed")
+        os.makedirs(seed_dir, exist_ok=True)
+        cfg = os.path.join(seed_dir, "config.json")
+        fwdemo.write_config(sim, cfg, MEMORY_BUTTONS)
+        rc, out = fwdemo.run(cfg, MEMORY_PRESSES, tree=tree, interp=interp, heap="512k", timeout=60)
+        if rc:
+            raise SystemExit("seeding the token store failed:\n" + out[-2000:])
+        seed = os.path.join(wd, "seed-%s.json" % build)
+        os.replace(os.path.join(seed_dir, "tokens.json"), seed)
+        best = {}
+        for realtime in (False, True):
+            probe_kb = memory_probe(sim, wd, tree, seed, interp, realtime=realtime)
+            best[realtime] = kb = bisect(probe_kb, lo, hi, KB_STEP)
+            below = probe_kb(kb - KB_STEP, repeat=1) if kb and kb > lo else (True, "")
+            rows.append([build, "on, link up" if realtime else "off (baseline)",
+                         "%dk" % kb if kb else "> %dk" % hi,
+                         "fails: " + below[1][-60:] if not below[0] and below[1] else ""])
+        if best[False] and best[True]:
+            rows.append([build, "difference (target <= 8k)", "%+dk" % (best[True] - best[False]), ""])
+    print("\n4. The firmware (unix board, stored tokens, click -> toggle, hold -> dim): smallest "
+          "-X heapsize (%dk steps, each passing twice in a row)" % KB_STEP)
+    table(["packages", "homey.realtime", "smallest heap", "one step below"], rows)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--presses", type=int, default=30, help="changes per row (default 30)")
+    ap.add_argument("--only", choices=("1", "3", "4"), help="one part: 1 (latency and heap of the link), "
+                    "3 (the wired session), 4 (the firmware's heap)")
+    ap.add_argument("--frozen", help="part 4 also for a MicroPython binary built with uhomey, gestures and "
+                    "wallbutton frozen in (bench_press.py's docstring has the manifest)")
     args = ap.parse_args(argv)
     n = args.presses
     with tempfile.TemporaryDirectory(prefix="bench-rt-") as wd, Simulator(workdir=wd) as sim:
         mpy_dir = os.path.join(wd, "mpy")
         sizes = mpybuild.build(mpy_dir)
+        if args.only in (None, "3"):
+            bench_session(sim, n, mpy_dir, wd)
+        if args.only in (None, "4"):
+            bench_firmware(sim, wd, args.frozen)
+        if args.only not in (None, "1"):
+            return
         dev = sim.homey().device_by_name("Kitchen light")["id"]
         rows, heaps, polls = [], {}, []
         for kind, label in (("cpython", "CPython (source)"), ("mpy", "MicroPython (source)"),
@@ -210,8 +351,9 @@ def main(argv=None):
               [["import uhomey.realtime (baseline)", bare],
                ["+ connect, subscribe, an event, a %d KB update" % (BIG_NAME // 1000 + 4), full],
                ["difference", full - bare if full and bare else "-"]])
-        print("  library: %d files, %d bytes of .mpy (realtime.mpy %d bytes)"
-              % (sizes["files"], sizes["mpy_bytes"], os.path.getsize(os.path.join(mpy_dir, "uhomey", "realtime.mpy"))))
+        link = sum(os.path.getsize(os.path.join(mpy_dir, "uhomey", m + ".mpy")) for m in ("realtime", "ws", "live"))
+        print("  library: %d files, %d bytes of .mpy (realtime.mpy + ws.mpy + live.mpy: %d bytes)"
+              % (sizes["files"], sizes["mpy_bytes"], link))
 
 
 if __name__ == "__main__":

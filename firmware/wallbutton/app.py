@@ -29,7 +29,9 @@ except ImportError:  # CPython
 # Underscored const() names leave no name in RAM on MicroPython (hw_unix.py says why that counts).
 _STABLE_MS = const(30000)  # boot_guard.STABLE_MS: the app ran this long, its resets were no boot loop
 _MAX_IDLE_MS = const(1000)  # the loop comes round (and feeds the watchdog) at least this often
+_LIVE_IDLE_MS = const(50)  # with homey.realtime the loop reads the link this often (an LED's state follows)
 _WIFI_CHECK_MS = const(5000)  # how often an idle loop looks whether Wi-Fi is still there
+_STATE_ON = (255, 150, 40)  # led.show_state: a warm white while the device is on
 # uhomey's per-wait timeout is at most watchdog_s / _WATCHDOG_PARTS: a call's worst case (connect,
 # send, read, one reconnect) stays inside the watchdog
 _WATCHDOG_PARTS = const(5)
@@ -54,6 +56,10 @@ class App:
         self.actions = Actions(homey, cfg, self.fb, log, clock, self.net_ready,
                                kept.get("ids") or {}, kept.get("states") or {})
         self.buttons = self._buttons(cfg["buttons"], board.get("buttons") or [])
+        self.live = homey.live  # homey.realtime: the pushed state of the buttons' devices
+        self.shows = cfg["led"].get("show_state")  # a device whose on/off the LED rests in
+        if self.live is not None:
+            self._watch(cfg["buttons"])
         self.time_ok = False
         self.wifi_seen = None  # tick of the last Wi-Fi check while idle
         self.active = clock.now()  # tick of the last press or call (for deep sleep)
@@ -78,6 +84,17 @@ class App:
             out.append(Button(cfg=opts, clock=self.clock, name="b%d" % i))
         return out
 
+    def _watch(self, buttons):
+        """The devices the buttons drive are watched on the realtime link (resolved in its poll)."""
+        for b in buttons:
+            for act in b["actions"].values():
+                if act["do"] in ("toggle", "dim"):  # the actions that start from the current value
+                    caps = (act["cap"], "onoff") if act["do"] == "dim" else (act["cap"],)
+                    for name in act["devices"]:
+                        self.live.watch(name, caps)
+        if self.shows:
+            self.live.watch(self.shows, ("onoff",))
+
     # ---- the loop -----------------------------------------------------------------------------
 
     def run(self):
@@ -90,6 +107,7 @@ class App:
             now = self.clock.now()
             self.settle(now)
             self.read_buttons(now)
+            self.poll_live(now)
             self.actions.expire(now)
             if self.actions.due(now) == 0:
                 collect()  # from this shallow stack; the call's allocations then find whole blocks
@@ -156,6 +174,14 @@ class App:
             return
         self.actions.add(act, "b%d %s" % (i, gesture if gesture != "hold" else "hold %d" % n), now)
 
+    def poll_live(self, now):
+        """Move the realtime link on (never waits on its socket), before a press's call reads it."""
+        if self.live is None or not self.hw.wifi.ok():
+            return
+        self.live.poll()
+        if self.shows:
+            self.fb.rest(_STATE_ON if self.live.state(self.shows) is True else (0, 0, 0), now)
+
     def quiet(self, now):
         """Nothing pressed, no gesture window open, nothing queued."""
         return self.actions.idle() and not any(b.busy() for b in self.buttons)
@@ -164,6 +190,8 @@ class App:
         """ms the loop may sleep: until the next button, queue or LED deadline."""
         ms = self.wd_ms // 4 if self.wd_ms else _MAX_IDLE_MS
         ms = min(ms, _MAX_IDLE_MS)
+        if self.live is not None:
+            ms = min(ms, _LIVE_IDLE_MS)
         for d in [b.due(now) for b in self.buttons] + [self.actions.due(now), self.fb.due(now)]:
             if d is not None and d < ms:
                 ms = d

@@ -139,6 +139,16 @@ def _section(cfg, name):
     return dict(sec)
 
 
+def _show_state(cfg):
+    show = cfg["led"].get("show_state")
+    if show is None:
+        return
+    if not isinstance(show, str) or not show:
+        _fail("led.show_state", "must be a device name or id (the LED rests lit while it is on), or null")
+    if (cfg.get("homey") or {}).get("realtime") is not True:
+        _fail("led.show_state", 'needs "homey": {"realtime": true}: the state comes from the Homey\'s pushes')
+
+
 def check(cfg):
     """The firmware's view of a config dict: the same dict with its sections checked and
     defaults filled in (buttons normalised, see button())."""
@@ -156,6 +166,7 @@ def check(cfg):
         cfg[sec][key] = v
     if cfg["led"]["brightness"] > 1:
         _fail("led.brightness", "must be between 0 and 1 (e.g. 0.2)")
+    _show_state(cfg)
     cfg["queue"]["coalesce"] = cfg["queue"].get("coalesce", True) is not False
     toggle = cfg["sleep"].get("toggle", "read")
     if toggle not in ("read", "remember"):

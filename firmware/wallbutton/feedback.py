@@ -3,7 +3,8 @@
 # sleep. A one-shot pattern (ack, ok, error) plays over the status pattern (no
 # Wi-Fi, Homey unreachable, needs login), which repeats until cleared.
 # The rhythms differ too, so a plain one-colour LED tells them apart. Colours are
-# full scale: the board's hw module applies the config's led.brightness.
+# full scale: the board's hw module applies the config's led.brightness. Under
+# both, with led.show_state, the LED rests in the colour of a device's state.
 OFF = (0, 0, 0)
 # Colours written out (white, green, red, orange, magenta, purple): one name fewer each in RAM.
 PATTERNS = {
@@ -26,6 +27,7 @@ class Feedback:
         self.shot = None  # (name, started) of the one-shot pattern playing
         self.state = None  # (name, started) of the status pattern
         self.shown = None
+        self.resting = OFF  # the colour between patterns (led.show_state: the device's state)
 
     def flash(self, name, now):
         """Play a one-shot pattern now (over any status)."""
@@ -42,6 +44,12 @@ class Feedback:
             self.log.info("led: %s", name or "status clear")
         self.state = (name, now) if name else None
         self.tick(now)
+
+    def rest(self, colour, now):
+        """The colour the LED keeps when no pattern plays."""
+        if colour != self.resting:
+            self.resting = colour
+            self.tick(now)
 
     def _at(self, pattern, started, now, repeat):
         """(colour, ms until the next step) at `now`, or None when a one-shot is over."""
@@ -63,7 +71,7 @@ class Feedback:
             self.shot = None
         if self.state:
             return self._at(self.state[0], self.state[1], now, True)
-        return OFF, None
+        return self.resting, None
 
     def tick(self, now):
         colour = self._current(now)[0]
@@ -77,5 +85,6 @@ class Feedback:
 
     def off(self):
         self.shot = self.state = None
+        self.resting = OFF
         self.shown = OFF
         self.led.show(OFF)

@@ -21,6 +21,14 @@ def test_cloud_defaults_and_relative_paths():
     assert cfg["tokens"] == d + "/tokens.json"
     assert cfg["tls"] == {"verify": True, "ca": [d + "/ca.der"]}
     assert cfg["homey"]["fresh_ms"] == 10000
+    assert cfg["homey"]["realtime"] is False
+
+
+def test_realtime_is_true_or_false():
+    key = {"homey": {"url": "http://192.168.1.20", "api_key": "k", "realtime": True}}
+    assert config.check(key)["homey"]["realtime"] is True
+    key["homey"]["realtime"] = "yes"
+    assert "homey.realtime must be true" in raises(ConfigError, config.check, key)
 
 
 def test_api_key_mode_needs_only_the_homey():

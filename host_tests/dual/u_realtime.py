@@ -187,7 +187,7 @@ def test_handshake_401_waits_for_a_new_token():
 
 
 def test_accept_key_is_rfc_6455s():
-    from uhomey.realtime import _accept_for
+    from uhomey.ws import accept_for as _accept_for
 
     assert _accept_for(b"dGhlIHNhbXBsZSBub25jZQ==") == b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="  # RFC 6455, 1.3
 

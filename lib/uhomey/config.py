@@ -93,6 +93,10 @@ def check(raw, base_dir="", where="config"):
     if not isinstance(fresh, int) or isinstance(fresh, bool) or fresh < 0:
         raise ConfigError.of("config_fresh_ms", where)
     homey["fresh_ms"] = fresh
+    realtime = homey.get("realtime", False)
+    if not isinstance(realtime, bool):
+        raise ConfigError.of("config_realtime", where)
+    homey["realtime"] = realtime
     if homey["api_key"]:
         if not homey["url"]:
             raise ConfigError.of("config_api_key_without_url", where)

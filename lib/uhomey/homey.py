@@ -1,7 +1,8 @@
 # uhomey.Homey, the session users hold, and the press path: h.get / h.set /
 # h.toggle / h.dim_step by id or by a name confirmed this boot, one request
 # each when the value is known. Requests go through call() (session renewal,
-# rediscovery); values this client set or read are trusted for fresh_ms.
+# rediscovery); values this client set or read are trusted for fresh_ms, and
+# with homey.realtime the values the Homey pushes (h.live, live.py) while its link is up.
 #
 # Device lookups and listings (devices.py with jwalk.py, and lists.py when a
 # name is new) run through run_and_unload: a lookup streams a list of up to
@@ -46,6 +47,11 @@ class Homey:
         self._meta = {}  # device id -> {cap: {type, setable, min, max}} from the last read of it
         self._checked = {}  # name -> id confirmed this boot
         self._reserve = bytearray(_RESERVE)
+        self.live = None  # homey.realtime: the pushed state of watched devices (live.py)
+        if cfg["homey"].get("realtime"):
+            from .live import Live
+
+            self.live = Live(self)
 
     @staticmethod
     def _lacks(did, cap, meta):
@@ -58,8 +64,10 @@ class Homey:
         return "<uhomey.Homey %s via %s>" % (self.auth.homey_id or "?", self.auth.mode)
 
     def close(self):
-        """Close the Homey connection (the next call opens a new one)."""
+        """Close the Homey connection and the realtime link (the next call or poll opens them)."""
         self.http.close()
+        if self.live is not None:
+            self.live.close()
 
     # ---- requests ----------------------------------------------------------------------
 
@@ -91,6 +99,8 @@ class Homey:
 
                 log.info("the Homey refused the session; starting a new one")
                 auth.renew()
+                if self.live is not None:
+                    self.live.set_token(auth.bearer())
                 continue
             if not hid:
                 self._learn_id(r)
@@ -142,6 +152,11 @@ class Homey:
         return hit
 
     def _known(self, did, cap):
+        """The value a toggle starts from: pushed (realtime link up), fresh, or read."""
+        if self.live is not None:
+            v = self.live.value(did, cap)
+            if v is not None:
+                return v
         hit = self._fresh(did, cap)
         return hit[0] if hit else self._read(did, cap)
 
@@ -233,6 +248,8 @@ class Homey:
                       what=what)
         self._ok(r, what)
         self._remember(did, cap, value)
+        if self.live is not None:
+            self.live.wrote(did, cap, value)
         return value
 
     # ---- the public calls --------------------------------------------------------------

@@ -1,11 +1,11 @@
 # Realtime device state: the Homey pushes capability changes over Socket.IO v2
-# (Engine.IO 3) on a websocket (protocol.md, "Realtime"). Our own framing, kept
-# small: one socket, a 256-byte read buffer, and a streaming JSON scan that keeps
+# (Engine.IO 3) on a websocket (protocol.md, "Realtime"). The websocket is ws.py
+# (one socket, a 256-byte read buffer); here: the Engine.IO/Socket.IO packets, the
+# link's life (backoff, pings, subscriptions), and a streaming JSON scan that keeps
 # only the scalars it needs, so an `update` carrying a whole device never sits in
 # RAM. It takes plain values (URL, token, Homey id, TLS context), not the session.
 #
-# How the session feeds it (the integrator wires this into Homey.toggle and the
-# firmware loop):
+# How the session feeds it (live.py does, for h.live; the firmware loop polls that):
 #   rt = Realtime(homey_url, homey_session_or_api_key, homey_id, ctx=tls_context,
 #                 on_change=callback)        # callback(device_id, cap, value, own)
 #   rt.watch(device_id, ("onoff", "dim"))   # each device a button drives
@@ -15,27 +15,24 @@
 #     AUTH -> the token was refused (401): renew the Homey session, rt.set_token(new)
 #     DOWN -> log it (rt.why says why); rt.value() is None until UP: use fresh_ms
 #   toggle: v = rt.value(device_id, cap) -> trusted while the link is up; after the
-#           PUT, rt.own(transactionId) marks the echo of our own write as ours.
+#           PUT, rt.wrote(device_id, cap, value) (rt.own(transactionId) marks its echo as ours).
 # The TCP connect runs non-blocking too (a Homey that is gone costs a press nothing);
 # only a TLS handshake blocks (<= CONNECT_MS, once the Homey answered), so a button
 # on the LAN is best served by the Homey's plain http:// local URL.
 import json
 
-from .compat import MICROPYTHON, sleep_ms, ticks_add, ticks_diff, ticks_ms
+from .compat import ticks_add, ticks_diff, ticks_ms
+from .ws import CONNECT_MS, TOKEN, WebSocket, connected, open_tcp
 
 UP, DOWN, AUTH = 1, 2, 3       # what poll() reports, once per change
 BACKOFF_MS = 1000              # first retry after 1 s +-50 %, doubling...
 BACKOFF_MAX_MS = 5000          # ...up to 5 s (homey-api's own backoff)
-CONNECT_MS = 3000              # TCP connect, and the TLS handshake
 SETUP_MS = 10000               # from connect until every subscribe is acknowledged
-SEND_MS = 2000                 # a frame that cannot leave in this long: the link is dead
 READS = 8                      # reads of len(buf) per poll(): bounded work per call
-TOKEN = 96                     # longest JSON string or number kept; longer ones are skipped
 DEPTH = 12                     # JSON nesting followed
-MAX_MESSAGE = 1 << 20          # a bigger message is a broken server
-_AGAIN = (11, 2, 3)            # EAGAIN; CPython's SSL want-read / want-write
 _LONG = "\0long"               # a value longer than TOKEN: known to have changed, not to what
 _IDLE, _DIAL, _HEAD, _OPEN, _HAND, _NSP, _SUBS, _LIVE, _DENIED, _OFF = range(10)
+_PATH = b"/socket.io/?EIO=3&transport=websocket"
 
 
 def _rand():
@@ -44,71 +41,18 @@ def _rand():
     return os.urandom(1)[0] / 256
 
 
-def open_tcp(host, port):
-    """The default opener: (a non-blocking TCP socket with its connect under way, True)."""
-    import socket
-
-    ai = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
-    s = socket.socket(ai[0], socket.SOCK_STREAM)
-    try:
-        try:  # an event must not wait ~40 ms for Nagle (IPPROTO_TCP, TCP_NODELAY)
-            s.setsockopt(6, 1, 1)
-        except OSError:
-            pass
-        s.setblocking(False)
-        try:
-            s.connect(ai[-1])
-        except OSError as e:
-            if e.args[0] not in (115, 119, 11):  # EINPROGRESS (Linux, lwIP), EAGAIN
-                raise
-        return s, True
-    except Exception:
-        s.close()
-        raise
-
-
-def _connected(sock):
-    """True once a non-blocking connect is done; OSError when it failed."""
-    import select
-
-    p = select.poll()
-    p.register(sock, select.POLLOUT)
-    ev = p.poll(0)
-    if ev and ev[0][1] & (select.POLLERR | select.POLLHUP):
-        raise OSError("cannot reach the Homey")
-    return bool(ev)
-
-
-def _accept_for(key):
-    import binascii
-    import hashlib
-
-    sha1 = getattr(hashlib, "sha1", None)  # a build without it cannot check the answer
-    return sha1 and binascii.b2a_base64(sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()).strip()
-
-
-class Realtime:
+class Realtime(WebSocket):
     def __init__(self, url, token, homey_id, ctx=None, on_change=None, clock=ticks_ms, opener=open_tcp,
                  rand=_rand):
         """opener(host, port) -> (socket, dialing): dialing True while a non-blocking connect
         is under way; ctx: a TLS client context for https URLs (wrapped here)."""
-        scheme, _, rest = url.partition("://")
-        if scheme == "https" and ctx is None:
-            raise ValueError("an https Homey URL needs a TLS context (ctx)")
-        self.hostport = rest.split("/")[0]
-        host, _, port = self.hostport.rpartition(":")
-        self.host, self.port = (host, int(port)) if host else (self.hostport, 443 if scheme == "https" else 80)
-        self.token, self.homey_id, self.ctx = token, homey_id, ctx
-        self.on_change, self.clock, self.opener, self.rand = on_change, clock, opener, rand
+        WebSocket.__init__(self, url, ctx, opener)
+        self.token, self.homey_id = token, homey_id
+        self.on_change, self.clock, self.rand = on_change, clock, rand
         self.watched = {}      # device id -> capability ids kept (None: all)
         self.values = {}       # (device id, capability) -> value, only while the link is up
         self.mine = []         # transaction ids of our own latest writes
-        self.buf = bytearray(256)
-        self.mv = memoryview(self.buf)
-        self.tok = bytearray(TOKEN)
-        self.ctl = bytearray(125)   # a control frame's payload (RFC 6455: at most 125 bytes)
-        self.hdr = bytearray(10)
-        self.sock = self.why = self.news = self.said = None
+        self.why = self.news = self.said = None
         self.phase, self.fails, self.due = _IDLE, 0, clock()
 
     # ---- what the session and the firmware call -------------------------------------
@@ -140,6 +84,11 @@ class Realtime:
         if self.phase == _LIVE and (device_id, cap) not in self.values:
             self.values[(device_id, cap)] = value
 
+    def wrote(self, device_id, cap, value):
+        """Our own write, accepted: known at once (the Homey's echo of it follows)."""
+        if self.phase == _LIVE and self._wants(device_id, cap):
+            self.values[(device_id, cap)] = value
+
     def own(self, transaction_id):
         self.mine.append(transaction_id)
         del self.mine[:-4]
@@ -160,8 +109,9 @@ class Realtime:
             self._connect()
         elif self.phase == _DIAL:
             try:
-                if _connected(self.sock):
-                    self._upgrade()
+                if connected(self.sock):
+                    self._upgrade(_PATH)
+                    self.phase = _HEAD
                 elif ticks_diff(self.clock(), self.started) > CONNECT_MS:
                     raise OSError("the Homey does not answer")
             except (OSError, ValueError) as e:  # ValueError: a certificate MicroPython refused
@@ -188,33 +138,19 @@ class Realtime:
 
     def _connect(self):
         self.started = self.clock()
-        self.need, self.hlen, self.tl, self.lines, self.op = 2, 0, 0, 0, 0
         self.ping_at = self.pong_due = None
         self.acks, self.pending = 0, 0
         try:
-            self.sock, dialing = self.opener(self.host, self.port)
+            dialing = self._dial()
             self.phase = _DIAL
             if not dialing:
-                self._upgrade()
+                self._upgrade(_PATH)
+                self.phase = _HEAD
         except (OSError, ValueError) as e:  # ValueError: a certificate MicroPython refused
             self._drop(e)
 
-    def _upgrade(self):
-        """TLS (blocking, bounded) when asked for, then the websocket upgrade request."""
-        import binascii
-        import os
-
-        if self.ctx:
-            self.sock.setblocking(True)
-            self.sock.settimeout(CONNECT_MS / 1000)
-            self.sock = self.ctx.wrap_socket(self.sock, server_hostname=self.host)
-            self.sock.setblocking(False)
-        key = binascii.b2a_base64(os.urandom(16)).strip()
-        self.accept = _accept_for(key)
-        self._raw(b"GET /socket.io/?EIO=3&transport=websocket HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
-                  b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                  % (self.hostport.encode(), key))
-        self.phase = _HEAD
+    def _opened(self):
+        self.phase = _OPEN
 
     def _drop(self, why):
         self._close_sock()
@@ -229,14 +165,6 @@ class Realtime:
     def _say(self, news):
         if news != self.said:
             self.news = self.said = news
-
-    def _close_sock(self):
-        if self.sock is not None:
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-        self.sock = None
 
     def _timers(self, now):
         if self.pong_due is not None and ticks_diff(now, self.pong_due) > 0:
@@ -254,132 +182,14 @@ class Realtime:
         self.pending += 1
         self._text('42/api,%d["subscribe","homey:device:%s"]' % (self.acks, device_id))
 
-    # ---- websocket frames ----------------------------------------------------------------
-
-    def _read(self):
-        try:
-            return self.sock.readinto(self.mv) if MICROPYTHON else self.sock.recv_into(self.mv)
-        except OSError as e:
-            if e.args and e.args[0] in _AGAIN:
-                return None
-            raise
-
-    def _raw(self, data):
-        mv, start = memoryview(data), ticks_ms()
-        while mv:
-            try:
-                n = self.sock.write(mv) if MICROPYTHON else self.sock.send(mv)
-            except OSError as e:
-                if not (e.args and e.args[0] in _AGAIN):
-                    raise
-                n = None
-            if n:
-                mv = mv[n:]
-            elif ticks_diff(ticks_ms(), start) > SEND_MS:
-                raise OSError("the socket takes no more data")
-            else:
-                sleep_ms(1)  # the send buffer is full: our frames are small, it drains at once
-
-    def _text(self, text, opcode=1):
-        """One frame, masked as every client frame must be."""
-        import os
-
-        data = text.encode() if isinstance(text, str) else text
-        n = len(data)
-        head = bytes((0x80 | opcode, 0x80 | n)) if n < 126 else bytes((0x80 | opcode, 0xFE, n >> 8, n & 255))
-        mask = os.urandom(4)
-        frame = bytearray(head + mask + data)
-        off = len(head) + 4
-        for i in range(n):
-            frame[off + i] ^= mask[i & 3]
-        self._raw(frame)
-
-    def _feed(self, n):
-        i = 0
-        while i < n and self.sock is not None:
-            if self.phase == _HEAD:
-                i = self._head(i, n)
-            elif self.need:  # frame header bytes still to come
-                self.hdr[self.hlen] = self.buf[i]
-                self.hlen += 1
-                i += 1
-                if self.hlen == self.need:
-                    self._header()
-            else:
-                k = min(self.left, n - i)
-                if self.op >= 8:
-                    self.ctl[self.clen:self.clen + k] = self.mv[i:i + k]
-                    self.clen += k
-                elif self.msg_op == 1:
-                    self._chunk(i, i + k)
-                i += k
-                self.left -= k
-                if not self.left:
-                    self._frame_end()
-
-    def _header(self):
-        h = self.hdr
-        if h[1] & 0x80:
-            raise ValueError("the server masked a frame")
-        n = h[1] & 0x7F
-        if n > 125 and self.need == 2:
-            self.need = 4 if n == 126 else 10
-            return
-        if n > 125:
-            n = 0
-            for b in h[2:self.need]:
-                n = n << 8 | b
-        self.op, self.fin, self.left, self.need, self.clen = h[0] & 0x0F, h[0] & 0x80, n, 0, 0
-        if self.op >= 8 and n > 125:
-            raise ValueError("control frame too long")
-        if self.op in (1, 2):
-            self.msg_op, self.mlen, self.pk, self.tl = self.op, 0, None, 0
-            self.path, self.obj, self.key, self.instr, self.esc = [], [], False, False, False
-            self.dev = self.event = self.cap = self.tid = self.code = self.err = self.msg = None
-            self.val = _LONG
-        if not n:
-            self._frame_end()
-
-    def _frame_end(self):
-        self.need, self.hlen = 2, 0
-        if self.op == 8:
-            raise OSError("the Homey closed the socket")
-        if self.op == 9:
-            self._text(bytes(self.ctl[:self.clen]), 10)
-        elif self.op < 8 and self.fin and self.msg_op == 1:
-            self._message_end()
-
-    def _head(self, i, n):
-        """The HTTP answer to the upgrade, a line at a time (long lines are skipped)."""
-        j = self.buf.find(b"\n", i, n)
-        self._keep(i, n if j < 0 else j + 1)
-        if j < 0:
-            return n
-        line = bytes(self.tok[:self.tl]).strip() if self.tl <= TOKEN else b"-"
-        self.tl, self.lines = 0, self.lines + 1
-        if self.lines == 1 and line[8:13] != b" 101 ":
-            raise OSError("the Homey refused the realtime socket: " + line[:40].decode())
-        if self.accept and line.lower().startswith(b"sec-websocket-accept:") and line[21:].strip() == self.accept:
-            self.accept = None  # checked (None from the start on a build without sha1)
-        if not line:
-            if self.accept:
-                raise ValueError("bad Sec-WebSocket-Accept from the Homey")
-            self.phase = _OPEN
-        return j + 1
-
     # ---- Engine.IO / Socket.IO packets, JSON streamed --------------------------------------
 
-    def _keep(self, a, z):
-        if self.tl + z - a > TOKEN:
-            self.tl = TOKEN + 1  # too long to keep: skipped to its end
-        else:
-            self.tok[self.tl:self.tl + z - a] = self.mv[a:z]
-            self.tl += z - a
+    def _message_start(self):
+        self.pk, self.path, self.obj, self.key, self.instr, self.esc = None, [], [], False, False, False
+        self.dev = self.event = self.cap = self.tid = self.code = self.err = self.msg = None
+        self.val = _LONG
 
     def _chunk(self, i, end):
-        self.mlen += end - i
-        if self.mlen > MAX_MESSAGE:
-            raise ValueError("message too big")
         while self.pk is None and i < end:  # the packet's prefix: "0", "430", "42/api,", ...
             if self.buf[i] in b'[{"':
                 self._prefix()
@@ -521,9 +331,12 @@ class Realtime:
             if self.on_change:
                 self.on_change(dev, None, None, False)
 
-    def _apply(self, dev, cap, v, tid):
+    def _wants(self, dev, cap):
         caps = self.watched.get(dev, ())
-        if dev not in self.watched or not cap or (caps is not None and cap not in caps):
+        return dev in self.watched and cap and (caps is None or cap in caps)
+
+    def _apply(self, dev, cap, v, tid):
+        if not self._wants(dev, cap):
             return
         own = tid in self.mine
         if own:

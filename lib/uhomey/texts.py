@@ -21,6 +21,7 @@ config_top_not_object %s: the top level must be a JSON object
 config_client_auth %s: athom.client_auth must be "basic" or "form"
 config_otp %s: athom.otp must be the 6-digit code from your authenticator app
 config_fresh_ms %s: homey.fresh_ms must be a whole number of milliseconds
+config_realtime %s: homey.realtime must be true (keep the buttons' devices' state from the Homey's pushes; mains-powered buttons) or false
 config_api_key_without_url %s: homey.api_key is set but homey.url is missing: give the Homey's local address, e.g. http://192.168.1.20
 config_no_client %s: athom.%s is missing: create an app at https://tools.developer.homey.app (or use homey.api_key with homey.url on a Homey Pro)
 config_tls_not_object %s: `tls` must be an object
