@@ -10,7 +10,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG = os.path.join(ROOT, "lib", "uhomey")
-READ_AS_FILE = ("texts.py",)  # the error texts: read a line at a time on the device (errors.text)
+READ_AS_FILE = ("texts.py",)  # the error texts: read a line at a time on the device (messages.text_of)
 
 
 def cross():

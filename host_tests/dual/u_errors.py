@@ -1,5 +1,6 @@
 # Error texts come from texts.py, read as a file only when an error is raised (CPython and
-# MicroPython); frozen firmware, with no file beside the code, imports it instead.
+# MicroPython) by messages.py, loaded for that moment; frozen firmware, with no file beside
+# the code, imports it instead.
 import sys
 
 from uhomey.errors import AuthError, HomeyError, NotFound, text
@@ -23,16 +24,23 @@ def test_the_table_is_read_not_imported():
     assert "uhomey.texts" not in sys.modules
 
 
-def test_frozen_without_the_file_the_module_gives_the_text():
-    from uhomey import errors
+def test_the_lookup_is_loaded_for_the_error_only():
+    sys.modules.pop("uhomey.messages", None)
+    assert "Hall lamp" in text("no_device", "Hall lamp")
+    assert "uhomey.messages" not in sys.modules  # dropped again: it costs a boot nothing
 
-    path = errors.__file__
-    errors.__file__ = "uhomey/errors.py"  # as frozen code sees it: no file to read there
+
+def test_frozen_without_the_file_the_module_gives_the_text():
+    from uhomey import messages
+
+    path = messages.__file__
+    messages.__file__ = "uhomey/messages.py"  # as frozen code sees it: no file to read there
     try:
-        msg = text("no_device", "Hall lamp")
+        t = messages.text_of("no_device")
     finally:
-        errors.__file__ = path
-    assert msg.startswith('no device named "Hall lamp" on the Homey'), msg
+        messages.__file__ = path
+        sys.modules.pop("uhomey.messages", None)
+    assert t.startswith('no device named "%s" on the Homey'), t
     assert sys.modules.pop("uhomey.texts", None) is not None
 
 

@@ -2,43 +2,25 @@
 # failed and what to do; they never carry a token, password, cookie or secret.
 #
 # Raise sites name their message by a short key: `raise NotFound.of("no_device",
-# name)`; the texts are in texts.py, read only when an error is raised. HTTP
-# error answers and socket failures are worded by messages.py, loaded only
-# then and dropped again: kept loaded it would cost every boot RAM for nothing.
+# name)`; the texts are in texts.py, read only when an error is raised. Finding
+# a text, and wording HTTP error answers and socket failures, is messages.py's,
+# loaded only then and dropped again: kept loaded it would cost every boot RAM
+# for nothing.
 from .compat import run_and_unload
 
 
 def text(key, *args):
-    """The message `key` names in texts.py, filled in with args. Without the table the key and
-    the values still say what happened."""
-    t = _table(key)
+    """The message `key` names in texts.py, filled in with args. messages.py finds it, loaded
+    for the moment: finding a text is error-path code, and kept loaded it would take room from
+    every press. Without the table (or the room to load it) the key and the values still say
+    what happened."""
+    try:
+        t = run_and_unload("messages", "text_of", key)
+    except (ImportError, MemoryError):
+        t = None
     if t is None:
         return "uhomey: %s %r (its text is in uhomey/texts.py)" % (key, args)
     return t % args if args else t
-
-
-def _table(key):
-    """The text of `key`: texts.py read as a file a line at a time, so the table never sits
-    in RAM; frozen into the firmware (no file beside the code) the module, a string in flash."""
-    head = key + " "
-    i = max(__file__.rfind("/"), __file__.rfind("\\")) + 1
-    try:
-        with open(__file__[:i] + "texts.py") as f:
-            for line in f:
-                if line.startswith(head):
-                    return line[len(head):].rstrip()
-        return None
-    except OSError:
-        pass
-    try:
-        from .texts import TEXTS
-    except ImportError:
-        return None
-    i = TEXTS.find("\n" + head)
-    if i < 0:
-        return None
-    i += len(head) + 1
-    return TEXTS[i:TEXTS.find("\n", i)]
 
 
 def _worded(fallback, fn, *args):

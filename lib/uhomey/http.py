@@ -151,7 +151,8 @@ class Http:
 
 
 class Response:
-    """Status, headers in arrival order (repeats kept), and a body readable as a stream."""
+    """Status, headers in arrival order (repeats kept, names lowercased), and a body readable as
+    a stream."""
 
     def __init__(self, http, conn, origin, path, method):
         """Reads the head off conn (1xx answers skipped) and sets up the body's framing."""
@@ -189,7 +190,8 @@ class Response:
                 i = line.find(b":")
                 if i > 0:
                     try:
-                        self.headers.append((line[:i].strip().decode(), line[i + 1:].strip().decode()))
+                        # names lowercased once here: header() then compares without a copy per look
+                        self.headers.append((line[:i].strip().decode().lower(), line[i + 1:].strip().decode()))
                     except UnicodeError:
                         raise ProtocolError.of("header_not_text", conn.host)
             if not 100 <= self.status < 200:
@@ -197,7 +199,7 @@ class Response:
         else:
             raise ProtocolError.of("endless_informational", conn.host, _MAX_INFORMATIONAL)
         for k, v in self.headers:
-            if k.lower() == "connection":
+            if k == "connection":
                 v = v.lower()
                 keep = "close" not in v and (keep or "keep-alive" in v)
         self._keep = keep
@@ -224,7 +226,7 @@ class Response:
     def header(self, name, default=None):
         name = name.lower()
         for k, v in self.headers:
-            if k.lower() == name:
+            if k == name:
                 return v
         return default
 

@@ -1,6 +1,6 @@
-# How HTTP error answers and socket failures are worded (the other error texts
-# are in texts.py, by key). Loaded only while such an error is being worded,
-# and dropped again (errors.py): a boot where nothing fails never loads it.
+# How HTTP error answers and socket failures are worded, and where the other
+# error texts are found (texts.py, by key). Loaded only while an error is being
+# worded, and dropped again (errors.py): a boot where nothing fails never loads it.
 #
 # A message names the step and what to do. It never repeats a password, token,
 # cookie or secret: what a server says is scrubbed of token-shaped words first.
@@ -134,3 +134,30 @@ def login_error(r):
         msg = ("Athom refused the email or password (%s): check athom.email and athom.password"
                % (text or "HTTP %d" % r.status))
     return "AuthError", (msg, r.status, None, code)
+
+
+# ---- the other error texts, by key ---------------------------------------------------
+
+def text_of(key):
+    """The text of `key` (None without one), for errors.text(): texts.py read as a file a line
+    at a time, so the table never sits in RAM; frozen into the firmware (no file beside the
+    code) the module, a string in flash."""
+    head = key + " "
+    i = max(__file__.rfind("/"), __file__.rfind("\\")) + 1
+    try:
+        with open(__file__[:i] + "texts.py") as f:
+            for line in f:
+                if line.startswith(head):
+                    return line[len(head):].rstrip()
+        return None
+    except OSError:
+        pass
+    try:
+        from .texts import TEXTS
+    except ImportError:
+        return None
+    i = TEXTS.find("\n" + head)
+    if i < 0:
+        return None
+    i += len(head) + 1
+    return TEXTS[i:TEXTS.find("\n", i)]

@@ -3,7 +3,7 @@
 # key (`raise NotFound.of("no_device", name)`).
 #
 # This file is a data table and a module at once, so the texts never sit in RAM:
-# - from source or .mpy, errors.text() reads this file a line at a time (copy it
+# - from source or .mpy, messages.text_of() reads this file a line at a time (copy it
 #   to the board with the modules, as it is: tools/mpybuild.py does);
 # - frozen into the firmware, where no file is beside the code, it imports the
 #   module: TEXTS is then a string in flash.
