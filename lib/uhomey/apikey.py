@@ -28,3 +28,6 @@ class ApiKey:
 
     def rediscover(self):
         return False
+
+    def tend(self):
+        """One address (homey.url): there is no other to come back from."""

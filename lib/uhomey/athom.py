@@ -66,8 +66,8 @@ def exchange_code(a, code, hid):
     data = token_request(a, (("grant_type", "authorization_code"), ("code", code)), "exchanging the login code")
     more = {}
     if hid and hid != a.store.get("homey_id"):  # another Homey than the stored one: forget its address
-        more = {"homey_id": hid, "homey_url": None, "homey_session": None, "names": None, "flows": None,
-                "vars": None}
+        more = {"homey_id": hid, "homey_url": None, "homey_urls": None, "homey_session": None, "names": None,
+                "flows": None, "vars": None}
     keep(a, data, **more)
     log.info("logged in to Athom")
 
@@ -173,31 +173,50 @@ def renew(a):
 # ---- discovery -----------------------------------------------------------------------
 
 def rediscover(a):
-    """After the Homey's address stopped answering; True if a new address was found."""
+    """After the Homey's address stopped answering (or another Homey answered there): the next
+    of the addresses found at discovery, with no cloud call; after the last, a new discovery (at
+    most once a minute). True if calls now go to another address."""
+    urls = a.store.get("homey_urls") or ()
+    old = a.store.get("homey_url")
+    i = urls.index(old) + 1 if old in urls else len(urls)
+    if i < len(urls):
+        a.tended = a.clock()  # the best address is not back yet: h.tend() looks again in a minute
+        a.store.update(homey_url=urls[i])
+        log.info("the Homey does not answer at %s; trying %s", origin_of(old), origin_of(urls[i]))
+        return True
     if a.discovered is not None and ticks_diff(a.clock(), a.discovered) < _REDISCOVER_MS:
         return False
-    old = a.store.get("homey_url")
     return discover(a) != old
+
+
+def return_to_best(a):
+    """From h.tend(), while calls go to a fallback address: back to the best address (the LAN
+    one) once its ping answers as this Homey."""
+    best = a.store.get("homey_urls")[0]
+    if _ping(a.http, best, a.homey_id):
+        a.http.close(origin_of(a.store.get("homey_url")))  # the fallback's connection (TLS: KBs) goes
+        a.store.update(homey_url=best)
+        log.info("reaching the Homey at %s again", best)
 
 
 def discover(a):
     """The first of the Homey's addresses (best first) whose ping answers as that Homey (an
-    address can come to belong to another Homey); kept in the store."""
+    address can come to belong to another Homey); kept in the store with every address found,
+    which a call falls through when its address stops answering (rediscover)."""
     a.discovered = a.clock()
     info = _account_homey(a)
     hid = info["id"]
-    tried = []
+    urls = []
     for key in _URL_KEYS:
         url = info.get(key)
-        if not isinstance(url, str) or not url or url in tried:
-            continue
-        tried.append(url)
-        url = url.rstrip("/")
+        if isinstance(url, str) and url and url.rstrip("/") not in urls:
+            urls.append(url.rstrip("/"))
+    for url in urls:
         if _ping(a.http, url, hid):
-            a.store.update(homey_url=url, homey_id=hid, api_version=info.get("apiVersion") or 3)
+            a.store.update(homey_url=url, homey_urls=urls, homey_id=hid, api_version=info.get("apiVersion") or 3)
             log.info("reaching the Homey at %s", url)
             return url
-    raise NetworkError.of("homey_addresses_silent", hid, len(tried))
+    raise NetworkError.of("homey_addresses_silent", hid, len(urls))
 
 
 def _ping(http, url, hid):

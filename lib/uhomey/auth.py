@@ -9,6 +9,7 @@ from .compat import const, run_and_unload, ticks_diff
 from .errors import AuthError
 
 _REFUSED_PAUSE_MS = const(900000)  # no second try with a password Athom just refused: 15 min
+_TEND_MS = const(60000)  # h.tend() pings the best (LAN) address at most this often while calls go elsewhere
 
 
 class Cloud:
@@ -22,13 +23,14 @@ class Cloud:
         self.clock = clock
         self.login_refused = None  # (ticks, AuthError) of a refused password login
         self.discovered = None  # ticks of the last discovery
+        self.tended = None  # ticks when the best address was last found silent (athom.rediscover) or pinged
         self.exp_tick = None  # ticks when the access token expires, if known this boot
         hid = cfg["homey"]["id"]
         if hid and store.get("homey_id") not in (None, hid):
             # homey.id was changed since the login: the stored address and session are the other
             # Homey's (the Athom tokens are the account's and stay)
-            store.update(homey_id=hid, homey_url=None, homey_session=None, api_version=None, names=None,
-                         flows=None, vars=None)
+            store.update(homey_id=hid, homey_url=None, homey_urls=None, homey_session=None, api_version=None,
+                         names=None, flows=None, vars=None)
 
     @property
     def homey_id(self):
@@ -71,3 +73,15 @@ class Cloud:
         if self.cfg["homey"]["url"]:
             return False
         return run_and_unload("athom", "rediscover", self)
+
+    def tend(self):
+        """h.tend(): while calls go to a fallback address, ping the best one (the LAN's) at most
+        once a minute and go back to it when it answers. Costs a comparison when nothing is due."""
+        urls = self.store.get("homey_urls")
+        if not urls or self.store.get("homey_url") == urls[0] or self.cfg["homey"]["url"]:
+            return
+        now = self.clock()
+        if self.tended is not None and ticks_diff(now, self.tended) < _TEND_MS:
+            return
+        self.tended = now
+        run_and_unload("athom", "return_to_best", self)

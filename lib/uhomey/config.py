@@ -185,7 +185,7 @@ def damage(data):
     if not isinstance(data, dict):
         return "top level"
     for key, kind in (("refresh_token", str), ("access_token", str), ("homey_id", str), ("homey_url", str),
-                      ("homey_session", str), ("access_expires", int), ("api_version", int),
+                      ("homey_session", str), ("access_expires", int), ("api_version", int), ("homey_urls", list),
                       ("names", dict), ("flows", dict), ("vars", dict)):
         v = data.get(key)
         if v is not None and (not isinstance(v, kind) or isinstance(v, bool)):
@@ -193,6 +193,9 @@ def damage(data):
     url = data.get("homey_url")
     if url and url[:7] != "http://" and url[:8] != "https://":
         return "homey_url"
+    for url in data.get("homey_urls") or ():
+        if not isinstance(url, str) or url[:7] != "http://" and url[:8] != "https://":
+            return "homey_urls"
     for key in ("names", "flows", "vars"):  # name -> id, or name -> [kind or id, id or type]
         for v in (data.get(key) or {}).values():
             if not (isinstance(v, str) if key == "names" else isinstance(v, list) and len(v) == 2):

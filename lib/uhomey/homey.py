@@ -9,8 +9,9 @@
 # ~2 MB and its code is not needed again until a name is new or moved, so it
 # is dropped after. Flows, variables and webhooks (lists.py) and hold-to-dim
 # (dim.py) stay loaded once used: a button repeats them.
-from .compat import collect, const, run_and_unload, ticks_diff
+from .compat import collect, const, run_and_unload, ticks_add, ticks_diff, ticks_ms
 from .errors import HomeyError, NotFound, OutOfMemory, ProtocolError, Rejected, Unreachable, status_error
+from .http import origin_of
 
 _MAX_VALUES = const(32)  # values remembered for toggle (device, capability)
 _MAX_DEVICES_KNOWN = const(16)  # devices whose capabilities are kept in RAM
@@ -72,10 +73,13 @@ class Homey:
     # ---- requests ----------------------------------------------------------------------
 
     def call(self, method, path, body=None, what="calling the Homey", timeout=None):
-        """One request under {homey}/api/manager/. A 401 gets one new session; an
-        address that stopped answering gets one new discovery. Returns the Response."""
+        """One request under {homey}/api/manager/. A 401 gets one new session. An address that
+        cannot be connected to (nothing was sent) or where another Homey answers passes the
+        request on to the Homey's next address (auth.rediscover), inside the same deadline.
+        Returns the Response."""
         auth = self.auth
-        renewed = moved = False
+        renewed = False
+        deadline = ticks_add(ticks_ms(), int((timeout or self.http.timeout) * 1000))
         while True:
             base = auth.base()
             headers = [("Authorization", "Bearer " + auth.bearer())]
@@ -88,9 +92,17 @@ class Homey:
                 r = self.http.request(method, base + "/api/manager/" + path, body=body, headers=headers,
                                       timeout=timeout)
             except Unreachable:
-                if moved or not auth.rediscover():
+                timeout = self._moved(deadline)
+                if timeout is None:
                     raise
-                moved = True
+                continue
+            got = r.header("X-Homey-ID")
+            if hid and got and got != hid:  # the address now belongs to another Homey: ours never saw this
+                r.close()
+                self.http.close(origin_of(base))
+                timeout = self._moved(deadline)
+                if timeout is None:
+                    raise Unreachable.of("another_homey", origin_of(base), got, hid)
                 continue
             if r.status == 401 and not renewed:
                 r.close()
@@ -107,6 +119,20 @@ class Homey:
             if not 200 <= r.status < 300:  # a redirect is no success either: nothing was read or written
                 raise status_error(r, what)
             return r
+
+    def _moved(self, deadline):
+        """Seconds left of a call's deadline once auth moved on to another address of the
+        Homey; None when there is no other or no time left."""
+        if ticks_diff(deadline, ticks_ms()) <= 0 or not self.auth.rediscover():
+            return None
+        left = ticks_diff(deadline, ticks_ms())
+        return left / 1000 if left > 0 else None
+
+    def tend(self):
+        """For the firmware's idle loop, never a press: while calls go to a fallback address
+        (the LAN one stopped answering), go back to the LAN address once its ping answers,
+        checked at most once a minute. Nothing is sent otherwise."""
+        return self._guard("tend", self.auth.tend)
 
     def _learn_id(self, r):
         """With no homey.id (a Homey Pro key without it), the Homey's id from its X-Homey-ID."""

@@ -2,7 +2,8 @@
 # file, always replaced whole (tmp + rename), so a power cut mid-write leaves
 # the previous version, never half a refresh token.
 # Keys: refresh_token, access_token, access_expires (epoch s, 0 = unknown),
-# homey_id, homey_url, homey_session, api_version, and name caches.
+# homey_id, homey_url (the address in use), homey_urls (every address discovery found, best
+# first: a call falls through them), homey_session, api_version, and name caches.
 import os
 
 from .compat import MICROPYTHON

@@ -70,6 +70,7 @@ delegation_not_string the delegation token answer is not a JSON string; try agai
 session_not_string the Homey's login answer is not a session string; try again later
 several_homeys this account has several Homeys (%s): set homey.id in the config to the one to use
 homey_not_on_account Homey %s is not on this Athom account (it has: %s); check homey.id
+another_homey %s answers as another Homey (%s), not as Homey %s: has the Homey's address changed?
 homey_addresses_silent none of Homey %s's %d addresses answered as that Homey; is it online?
 apikey_refused the Homey refused the API key in homey.api_key: create a new one in the Homey app (Settings > API Keys) with the scopes this button needs
 store_unwritable could not write the token store %s (error %s): is the flash full or read-only?
