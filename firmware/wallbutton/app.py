@@ -56,6 +56,7 @@ class App:
         self.actions = Actions(homey, cfg, self.fb, log, clock, self.net_ready,
                                kept.get("ids") or {}, kept.get("states") or {})
         self.buttons = self._buttons(cfg["buttons"], board.get("buttons") or [])
+        self.homey = homey
         self.live = homey.live  # homey.realtime: the pushed state of the buttons' devices
         self.shows = cfg["led"].get("show_state")  # a device whose on/off the LED rests in
         if self.live is not None:
@@ -121,6 +122,7 @@ class App:
                 self.log.info("input ended; nothing in flight: stopping")
                 return
             self.watch_wifi(now)
+            self.tend_homey()
             if self.sleep_ms and self.quiet(now) and self.clock.diff(now, self.active) >= self.sleep_ms:
                 self.deepsleep()
             hw.idle(self.wait(now))
@@ -227,6 +229,19 @@ class App:
             self.fb.status("no_wifi", now)
         elif up and state == "no_wifi":
             self.fb.status(None, now)
+
+    def tend_homey(self):
+        """Back to the Homey's LAN address once it answers again, after a press fell through to
+        another: uhomey pings it at most once a minute (a comparison otherwise), and only here,
+        where nothing is queued, never before a press's call."""
+        if not self.hw.wifi.ok():
+            return
+        from uhomey import HomeyError  # loaded already: a lookup
+
+        try:
+            self.homey.tend()
+        except HomeyError as e:  # the token store unwritable, out of RAM: the loop goes on
+            self.log.warning("homey: %s", e)
 
     # ---- battery mode -------------------------------------------------------------------------
 

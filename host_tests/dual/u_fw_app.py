@@ -50,6 +50,7 @@ class Homey:
         self.calls = []
         self.values = {}
         self.fail = []
+        self.tends = 0  # h.tend() from the idle loop (kept apart from the calls a press makes)
 
     def _call(self, *call):
         self.calls.append(call)
@@ -70,6 +71,9 @@ class Homey:
         self._call("dim_step", dev, delta, cap)
         v = self.values[(dev, cap)] = round(min(1, max(0, self.values.get((dev, cap), 0.5) + delta)), 3)
         return v
+
+    def tend(self):
+        self.tends += 1
 
     def trigger(self, flow):
         self._call("trigger", flow)
