@@ -78,7 +78,7 @@ class Cloud:
         """h.tend(): while calls go to a fallback address, ping the best one (the LAN's) at most
         once a minute and go back to it when it answers. Costs a comparison when nothing is due."""
         urls = self.store.get("homey_urls")
-        if not urls or self.store.get("homey_url") == urls[0] or self.cfg["homey"]["url"]:
+        if not urls or self.store.get("homey_url") == urls[0]:  # (a homey.url in the config: none stored)
             return
         now = self.clock()
         if self.tended is not None and ticks_diff(now, self.tended) < _TEND_MS:

@@ -11,7 +11,6 @@
 # (dim.py) stay loaded once used: a button repeats them.
 from .compat import collect, const, run_and_unload, ticks_add, ticks_diff, ticks_ms
 from .errors import HomeyError, NotFound, OutOfMemory, ProtocolError, Rejected, Unreachable, status_error
-from .http import origin_of
 
 _MAX_VALUES = const(32)  # values remembered for toggle (device, capability)
 _MAX_DEVICES_KNOWN = const(16)  # devices whose capabilities are kept in RAM
@@ -91,18 +90,14 @@ class Homey:
             try:
                 r = self.http.request(method, base + "/api/manager/" + path, body=body, headers=headers,
                                       timeout=timeout)
-            except Unreachable:
-                timeout = self._moved(deadline)
-                if timeout is None:
+                got = r.header("X-Homey-ID")
+                if hid and got and got != hid:  # another Homey has this address now: ours never saw this
+                    self.http.close()
+                    raise Unreachable.of("another_homey", base, got, hid)
+            except Unreachable:  # nothing reached the Homey: its next address may take it
+                if ticks_diff(deadline, ticks_ms()) <= 0 or not auth.rediscover():
                     raise
-                continue
-            got = r.header("X-Homey-ID")
-            if hid and got and got != hid:  # the address now belongs to another Homey: ours never saw this
-                r.close()
-                self.http.close(origin_of(base))
-                timeout = self._moved(deadline)
-                if timeout is None:
-                    raise Unreachable.of("another_homey", origin_of(base), got, hid)
+                timeout = max(ticks_diff(deadline, ticks_ms()), 1) / 1000  # what is left of the deadline
                 continue
             if r.status == 401 and not renewed:
                 r.close()
@@ -120,18 +115,10 @@ class Homey:
                 raise status_error(r, what)
             return r
 
-    def _moved(self, deadline):
-        """Seconds left of a call's deadline once auth moved on to another address of the
-        Homey; None when there is no other or no time left."""
-        if ticks_diff(deadline, ticks_ms()) <= 0 or not self.auth.rediscover():
-            return None
-        left = ticks_diff(deadline, ticks_ms())
-        return left / 1000 if left > 0 else None
-
     def tend(self):
         """For the firmware's idle loop, never a press: while calls go to a fallback address
         (the LAN one stopped answering), go back to the LAN address once its ping answers,
-        checked at most once a minute. Nothing is sent otherwise."""
+        checked at most once a minute (auth.tend); a comparison when nothing is due."""
         return self._guard("tend", self.auth.tend)
 
     def _learn_id(self, r):
