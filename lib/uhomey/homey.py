@@ -93,7 +93,7 @@ class Homey:
                 got = r.header("X-Homey-ID")
                 if hid and got and got != hid:  # another Homey has this address now: ours never saw this
                     self.http.close()
-                    raise Unreachable.of("another_homey", base, got, hid)
+                    raise Unreachable.of("another_homey", base, got[:40], hid)  # its header: any length
             except Unreachable:  # nothing reached the Homey: its next address may take it
                 if ticks_diff(deadline, ticks_ms()) <= 0 or not auth.rediscover():
                     raise
