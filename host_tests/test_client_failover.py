@@ -146,3 +146,14 @@ def test_api_key_mode_has_one_address(sim, tmp_path, interp):
     assert res.get("error") == "Unreachable" and sim.homey(0).local_url in res["msg"], res
     assert "ok" in r["results"][1]  # tend(): nothing to go back to
     assert sim.requests == []  # no other address, no cloud
+
+
+@pytest.mark.parametrize("interp", INTERPS)
+def test_api_key_mode_an_impostor_is_named_not_renewed(sim, tmp_path, interp):
+    cfg = write_cfg(sim, tmp_path / "config.json", mode="apikey", scheme="http")
+    sim.impostor(0, "local")
+    r = run(interp, cfg, [press(did(sim))])
+    res = r["results"][0]
+    assert res.get("error") == "Unreachable" and "answers as another Homey" in res["msg"], res
+    assert sim.homey(0).impostor_id in res["msg"] and sim.homey(0).id in res["msg"]
+    assert [q.method for q in reqs(sim, "homey")] == ["PUT"]  # no second request anywhere

@@ -104,6 +104,8 @@ DAMAGED_STORES = {
     "refresh_token_number": '{"refresh_token": 5}',
     "session_list": '{"refresh_token": "r", "homey_session": ["x"], "homey_url": "http://%s"}' % NOWHERE,
     "homey_url_number": '{"refresh_token": "r", "homey_url": 7}',
+    "homey_urls_text": '{"refresh_token": "r", "homey_urls": "http://%s"}' % NOWHERE,
+    "homey_urls_not_urls": '{"refresh_token": "r", "homey_urls": ["http://%s", 7]}' % NOWHERE,
     "expires_text": '{"refresh_token": "r", "access_token": "a", "access_expires": "soon"}',
     "names_text": '{"refresh_token": "r", "names": "Kitchen light"}',
     "flows_list": '{"refresh_token": "r", "flows": ["x"]}',
