@@ -168,7 +168,8 @@ class Realtime:
         open but the server goes quiet (no pongs, no events), as on a dead network path;
         the client must notice through its pings. -> how many were hit."""
         with self.lock:
-            victims = [c for c in self.clients if homey is None or c.homey.index == homey]
+            # a socket cut before may not have left the list yet (its thread ends on its own)
+            victims = [c for c in self.clients if not c.frozen and (homey is None or c.homey.index == homey)]
         for c in victims:
             c.frozen = True
             if not silent:
