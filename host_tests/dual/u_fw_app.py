@@ -46,6 +46,8 @@ class Led:
 class Homey:
     """Records every call; `fail` holds exceptions the next calls raise."""
 
+    live = None  # homey.realtime off: no pushed state (uhomey's Homey.live)
+
     def __init__(self):
         self.calls = []
         self.values = {}
