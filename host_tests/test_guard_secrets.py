@@ -49,6 +49,7 @@ ECHOES = {  # capability -> (secret echoed, words of the message that must stay 
     "c2": ("session %s, expired" % KEY, KEY, ("session", "expired")),
     "c3": ("refresh_token=%s is revoked" % HEX40, HEX40, ("is", "revoked")),
     "c4": ("Authorization: Bearer %s (rejected)" % B64, B64, ("Authorization:", "Bearer", "(rejected)")),
+    "c6": ("unknown client %s" % HEX40, HEX40, ("unknown", "client")),  # a bare 40-character token
 }
 
 

@@ -225,6 +225,18 @@ def test_a_whole_call_has_one_deadline_across_its_retry(interp, hostile, tmp_pat
     assert good.get("ok") is True, good
 
 
+@pytest.mark.parametrize("interp", INTERPS)
+def test_a_redirected_webhook_is_not_delivered(interp, hostile, tmp_path):
+    """A webhook answered with a redirect never reached the flow: no success for the LED to show."""
+    srv = hostile([("/%s/doorbell" % HID, head(302, ("Location: /elsewhere", "Content-Length: 0")))])
+    cfg = {"homey": {"id": HID, "url": srv.url, "api_key": API_KEY, "webhook_url": srv.url}, "timeout": TIMEOUT}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    out = session(interp, str(path), [["webhook", "doorbell"]])
+    assert_ended_well(out["results"][0], ("HTTPError",))
+    assert srv.count("/doorbell") == 1
+
+
 # ---- the cloud path -----------------------------------------------------------------------------
 
 def cloud_config(tmp_path, srv, store=None, **athom):

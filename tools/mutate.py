@@ -10,8 +10,9 @@ run kills the mutation, a green one lets it survive. An entry whose text is no l
     .venv/bin/python tools/mutate.py --retarget [--write]
 
 --retarget runs nothing: for each entry whose text left its file it looks for that exact text
-in lib/ and says where it went (--write puts the new file names into the list); what it cannot
-find is listed with what a user would suffer, to be re-targeted by hand.
+in lib/ and firmware/ and says where it went (--write puts the new file names into the list);
+what it cannot find is listed with what a user would suffer and the nearest lines of code, to
+be re-targeted by hand.
 
 An entry may name `tests`: the tests (files or pytest node ids) that killed it before. They run
 first, alone and to the end (a few seconds; the report says under which interpreters they
@@ -21,6 +22,7 @@ against it, and `tests` is only a shortcut. Exit status 0 when the score reaches
 every entry matched.
 """
 import argparse
+import difflib
 import json
 import os
 import re
@@ -38,6 +40,8 @@ RUN_TIMEOUT = 600  # s for one suite run; a mutant that hangs the suite past it 
 SKIP = (".git", ".venv", "build", "__pycache__", ".pytest_cache", ".hypothesis")
 # test files run first: the ones most likely to fail fast on a planted bug
 FIRST = ("test_guard_", "test_units", "test_http_client", "test_client_auth", "test_client_control")
+SEARCHED = ("lib", "firmware")  # where --retarget looks for moved text
+NEAR = 0.6  # --retarget shows lost texts' nearest lines from this likeness up (difflib ratio)
 FIELDS = ("id", "area", "file", "find", "replace", "suffer")
 # how a failing test's id names its interpreter (test_units.py has one test function per interpreter)
 INTERPS = (("cpython", ("[cpython", "-cpython]", "test_cpython[")), ("mpy", ("[mpy", "-mpy]", "test_micropython[")))
@@ -152,7 +156,7 @@ def try_one(repo, tests, e):
     """(verdict, detail, seconds) for entry e: killed, SURVIVED, survived (harmless) or no-match."""
     text = plant(repo, e)
     if text is None:
-        return "no-match", "its text is not in %s exactly once: re-target it" % e["file"], 0
+        return "no-match", "its text is not in %s exactly once: run --retarget" % e["file"], 0
     try:
         ok, why, took = judge(repo, tests, e.get("tests"))
     finally:
@@ -172,22 +176,54 @@ def found_once(path, find):
         return False
 
 
+def source_files():
+    """The device code mutations live in: lib/ and firmware/, .py files."""
+    out = []
+    for top in SEARCHED:
+        for d, _, files in os.walk(os.path.join(ROOT, top)):
+            out += [os.path.relpath(os.path.join(d, f), ROOT) for f in sorted(files) if f.endswith(".py")]
+    return out
+
+
+def nearest(find, sources, n=2):
+    """The lines of `sources` most like the first line of `find` that says something: where
+    the text probably went, as 'file:line: text'."""
+    want = max((ln.strip() for ln in find.splitlines()), key=len)
+    scored = []
+    for rel in sources:
+        with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+            for i, line in enumerate(f, 1):
+                text = line.strip()
+                # against as much of the line as the text is long: a find may be a line's start
+                m = difflib.SequenceMatcher(None, want, text[:len(want) + len(want) // 4])
+                if text and m.quick_ratio() >= NEAR and m.ratio() >= NEAR:
+                    scored.append((m.ratio(), rel, i, text))
+    scored.sort(key=lambda s: -s[0])
+    return ["%s:%d: %s" % (rel, i, text[:100]) for _, rel, i, text in scored[:n]]
+
+
 def retarget(entries, path, write):
-    """Entries whose text moved to another file of lib/: say where (and with write, save it)."""
-    sources = []
-    for d, _, files in os.walk(os.path.join(ROOT, "lib")):
-        sources += [os.path.relpath(os.path.join(d, f), ROOT) for f in sorted(files) if f.endswith(".py")]
-    lost = 0
+    """Entries whose text moved to another file: say where (and with write, save it). What is
+    lost is listed with the nearest lines, to re-target by hand."""
+    sources = source_files()
+    lost = []
     for e in entries:
         if found_once(os.path.join(ROOT, e["file"]), e["find"]):
             continue
         hits = [f for f in sources if found_once(os.path.join(ROOT, f), e["find"])]
         if len(hits) == 1:
-            print("moved  %-28s %s -> %s" % (e["id"], e["file"], hits[0]))
+            print("moved  %-32s %s -> %s" % (e["id"], e["file"], hits[0]))
             e["file"] = hits[0]
         else:
-            lost += 1
-            print("lost   %-28s (%s) would suffer: %s" % (e["id"], e["file"], e["suffer"]))
+            lost.append((e, len(hits)))
+    for e, n in lost:
+        print("\nlost   %s (%s): %s" % (e["id"], e["file"], "found in %d files" % n if n else "text gone"))
+        print("  would suffer: %s" % e["suffer"])
+        print("  find:         %s" % json.dumps(e["find"])[:110])
+        for hint in nearest(e["find"], sources):
+            print("  nearest:      %s" % hint)
+    print("\n%d entries, %d lost: %s" % (len(entries), len(lost),
+                                         "re-target those by hand" if lost else "every text is where its entry says"))
     if write:
         with open(path, "w", encoding="utf-8") as f:
             json.dump(entries, f, indent=1, ensure_ascii=False)

@@ -46,6 +46,8 @@ class Led:
 class Homey:
     """Records every call; `fail` holds exceptions the next calls raise."""
 
+    live = None  # homey.realtime off: no pushed state (uhomey's Homey.live)
+
     def __init__(self):
         self.calls = []
         self.values = {}
@@ -172,6 +174,11 @@ def test_config_errors_name_the_field():
         ({"board": "unix", "buttons": [{"clik": b["click"]}]}, "config: buttons[0].clik is unknown"),
         ({"board": "unix", "buttons": [dict(b, timing={"long_ms": "800"})]},
          "config: buttons[0].timing.long_ms must be a whole number"),
+        # a step written as a percentage would jump the light to full at the first hold step
+        ({"board": "unix", "buttons": [b, {"hold": {"do": "dim_up", "device": LIGHT, "step": 10}}]},
+         "config: buttons[1].hold.step must be a number between -1 and 1"),
+        # a misspelt timing must not leave the default in force without a word
+        ({"board": "unix", "buttons": [dict(b, timing={"long": 800})]}, "config: buttons[0].timing.long is unknown"),
         ({"board": "unix", "buttons": [dict(b, fire="late")]}, "config: buttons[0].fire must be"),
         ({"board": "unix", "buttons": [b], "queue": {"max": 0}}, "config: queue.max must be a number >= 1"),
         ({"board": "unix", "buttons": [b], "watchdog_s": 1}, "config: watchdog_s must be 0 (off)"),
@@ -209,6 +216,20 @@ def test_a_toggle_of_several_devices_moves_them_together():
     assert len(acts.jobs) == 1  # one call per run: the loop feeds the watchdog in between
     acts.run(clock.now())
     assert h.calls == [("toggle", LIGHT, "onoff"), ("set", "Hallway socket", "onoff", True)]
+
+
+def test_a_press_during_a_group_toggle_is_a_toggle_of_its_own():
+    # the first device of the group is switched already: folding the new press into that job
+    # would skip the others and leave the group split
+    cfg, acts, h, clock, lines, led = setup([{"click": {"do": "toggle", "device": [LIGHT, "Hallway socket"]}}])
+    press(acts, cfg)
+    acts.run(clock.now())
+    press(acts, cfg)
+    assert len(acts.jobs) == 2
+    drain(acts)
+    assert h.calls == [("toggle", LIGHT, "onoff"), ("set", "Hallway socket", "onoff", True),
+                       ("toggle", LIGHT, "onoff"), ("set", "Hallway socket", "onoff", False)]
+    assert h.values[(LIGHT, "onoff")] is h.values[("Hallway socket", "onoff")] is False
 
 
 def test_presses_that_wait_fold_into_one_job():
@@ -364,3 +385,73 @@ def test_led_patterns_play_without_blocking():
     assert fb.due(100 + ok_ms) <= period
     fb.status(None, 2000)
     assert fb.due(2000) is None and led.shown[-1] == OFF
+
+
+# ---- the app's loop parts, on a board of fakes --------------------------------------------------
+
+WHITE = PATTERNS["ack"][0][0]
+
+
+class Pin:
+    """A board button: the edges captured since the last look, as (tick, pin level)."""
+
+    def __init__(self):
+        self.captured = []
+
+    def edges(self):
+        out, self.captured = self.captured, []
+        return out
+
+
+class Hw:
+    """What App's boot and button reading touch of a board's hw module."""
+
+    def __init__(self, clock, pins):
+        self.clock = clock
+        self.led = Led()
+        self.buttons = [Pin() for _ in range(pins)]
+        self.wifi = self
+        self.asked = []  # the connect budgets the app gave Wi-Fi, ms
+
+    def wake(self):
+        return None
+
+    def up(self, timeout_ms):
+        self.asked.append(timeout_ms)
+        return True
+
+    def info(self):
+        return {"connected": True}
+
+    def sync_time(self):
+        return True
+
+
+def app_setup(board_buttons, **sections):
+    from wallbutton.app import App
+
+    raw = {"board": "unix", "buttons": [{"click": {"do": "toggle", "device": LIGHT}}]}
+    raw.update(sections)
+    cfg = config.check(raw)
+    clock = Clock()
+    hw = Hw(clock, len(board_buttons))
+    h = Homey()
+    return App(cfg, {"buttons": board_buttons}, hw, Log("debug", clock, [].append), h), hw, h
+
+
+def test_a_press_is_acknowledged_on_the_led_before_its_call():
+    for active_low, pressed in ((True, 0), (False, 1)):  # both wirings of a board's button
+        app, hw, h = app_setup([{"active_low": active_low}])
+        t = app.clock.now()
+        hw.buttons[0].captured = [(t, pressed)]
+        app.clock.t = t + 100  # past the debounce
+        app.read_buttons(app.clock.now())
+        assert hw.led.shown[-1] == WHITE, (active_low, hw.led.shown)
+        assert h.calls == [] and len(app.actions.jobs) == 1, (active_low, app.actions.jobs)
+
+
+def test_a_wifi_connect_attempt_ends_inside_the_watchdog():
+    # an access point that is down must cost a connect attempt, not a watchdog reset
+    app, hw, h = app_setup([{}], watchdog_s=8, wifi={"timeout_s": 15})
+    app.boot()
+    assert hw.asked and max(hw.asked) <= 8000 // 2, hw.asked
