@@ -59,6 +59,11 @@ def _connect(config, eager, clock):
         if eager:
             auth.bearer()  # a new session finds the Homey's address too
             auth.base()
-    from .homey import Homey  # after the login: not held through the heap's busiest moment
+    # after the login: not held through the heap's busiest moment. The realtime link's
+    # session only when it is on: its names would be interned (for good) by every boot
+    if cfg["homey"].get("realtime"):
+        from .live import LiveHomey as Homey
+    else:
+        from .homey import Homey
 
     return Homey(cfg, store, http, auth, clock)

@@ -2,7 +2,8 @@
 # h.toggle / h.dim_step by id or by a name confirmed this boot, one request
 # each when the value is known. Requests go through call() (session renewal,
 # rediscovery); values this client set or read are trusted for fresh_ms, and
-# with homey.realtime the values the Homey pushes (h.live, live.py) while its link is up.
+# with homey.realtime the values the Homey pushes while its link is up (live.LiveHomey,
+# this class with h.live: none of the link's names are loaded by a session without it).
 #
 # Device lookups and listings (devices.py with jwalk.py, and lists.py when a
 # name is new) run through run_and_unload: a lookup streams a list of up to
@@ -36,6 +37,8 @@ def number(v):
 
 
 class Homey:
+    live = None  # homey.realtime: the pushed state of watched devices (live.LiveHomey sets it)
+
     def __init__(self, cfg, store, http, auth, clock):
         self.cfg = cfg
         self.store = store
@@ -47,11 +50,6 @@ class Homey:
         self._meta = {}  # device id -> {cap: {type, setable, min, max}} from the last read of it
         self._checked = {}  # name -> id confirmed this boot
         self._reserve = bytearray(_RESERVE)
-        self.live = None  # homey.realtime: the pushed state of watched devices (live.py)
-        if cfg["homey"].get("realtime"):
-            from .live import Live
-
-            self.live = Live(self)
 
     @staticmethod
     def _lacks(did, cap, meta):
@@ -64,10 +62,8 @@ class Homey:
         return "<uhomey.Homey %s via %s>" % (self.auth.homey_id or "?", self.auth.mode)
 
     def close(self):
-        """Close the Homey connection and the realtime link (the next call or poll opens them)."""
+        """Close the Homey connection (the next call opens it)."""
         self.http.close()
-        if self.live is not None:
-            self.live.close()
 
     # ---- requests ----------------------------------------------------------------------
 
@@ -105,15 +101,17 @@ class Homey:
                 from . import log  # where it logs: a boot whose presses go well never loads it
 
                 log.info("the Homey refused the session; starting a new one")
-                auth.renew()
-                if self.live is not None:
-                    self.live.set_token(auth.bearer())
+                self.renew()
                 continue
             if not hid:
                 self._learn_id(r)
             if not 200 <= r.status < 300:  # a redirect is no success either: nothing was read or written
                 raise status_error(r, what)
             return r
+
+    def renew(self):
+        """A new session, the Homey having refused ours (call does this on a 401)."""
+        self.auth.renew()
 
     def tend(self):
         """For the firmware's idle loop, never a press: while calls go to a fallback address
@@ -165,11 +163,7 @@ class Homey:
         return hit
 
     def _known(self, did, cap):
-        """The value a toggle starts from: pushed (realtime link up), fresh, or read."""
-        if self.live is not None:
-            v = self.live.value(did, cap)
-            if v is not None:
-                return v
+        """The value a toggle starts from: fresh, or read (LiveHomey: pushed first)."""
         hit = self._fresh(did, cap)
         return hit[0] if hit else self._read(did, cap)
 
@@ -261,8 +255,6 @@ class Homey:
                       what=what)
         self._ok(r, what)
         self._remember(did, cap, value)
-        if self.live is not None:
-            self.live.wrote(did, cap, value)
         return value
 
     # ---- the public calls --------------------------------------------------------------

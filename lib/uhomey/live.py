@@ -5,9 +5,13 @@
 # per change). Every request the link needs (a watched name to its id, the
 # Homey's address and session, a refused session renewed, the watched values
 # re-read after a reconnect: events in a gap are lost) is made from poll(), one
-# step per call, never from a press.
+# step per call, never from a press. LiveHomey is the session that holds it:
+# uhomey.connect picks it only with homey.realtime, so that a session without
+# the link never loads these names (each one is interned for good, and a press
+# near MicroPython's next qstr pool needs far more heap).
 from .compat import ticks_add, ticks_diff
 from .errors import HomeyError, NotFound
+from .homey import Homey
 from .realtime import AUTH, DOWN, UP, Realtime
 
 RETRY_MS = 30000      # a step whose request failed is tried again this much later
@@ -148,3 +152,30 @@ class Live:
                     except NotFound:  # a light without dim: nothing to keep
                         pass
         self.stale = False
+
+
+class LiveHomey(Homey):
+    """The session with homey.realtime: h.live, and a toggle that starts from its pushed values."""
+
+    def __init__(self, cfg, store, http, auth, clock):
+        super().__init__(cfg, store, http, auth, clock)
+        self.live = Live(self)
+
+    def close(self):
+        """Close the Homey connection and the realtime link (the next call or poll opens them)."""
+        super().close()
+        self.live.close()
+
+    def renew(self):
+        super().renew()
+        self.live.set_token(self.auth.bearer())  # the link's next handshake uses it
+
+    def _known(self, did, cap):
+        """The value the Homey pushed while the link is up; else a fresh or read one."""
+        v = self.live.value(did, cap)
+        return super()._known(did, cap) if v is None else v
+
+    def _write(self, did, cap, value):
+        super()._write(did, cap, value)
+        self.live.wrote(did, cap, value)
+        return value
