@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 
@@ -109,6 +110,58 @@ def memory_probe(sim, wd, tree, seed, interp=None, realtime=False):
     return probe
 
 
+# What stays loaded through the presses (the run's sys.modules on a warm boot), by package, in
+# the order the firmware loads it. Imported one group at a time in a fresh interpreter, with a
+# full collection between: what each group holds in RAM after import.
+RESIDENT = (
+    ("uhomey session (errors, http, conn, store, auth, homey, dim)",
+     "uhomey uhomey.http uhomey.store uhomey.auth uhomey.homey uhomey.dim"),
+    ("gestures (debounce, decode, button)", "gestures gestures.button"),
+    ("wallbutton app (log, board, feedback, actions, app)",
+     "wallbutton.log wallbutton.ticks wallbutton.hw_unix wallbutton.feedback wallbutton.actions wallbutton.app"),
+)
+RESIDENT_SCRIPT = """import gc, sys
+gc.collect()
+for group in sys.stdin.read().split("|"):
+    a = gc.mem_alloc()
+    for m in group.split():
+        __import__(m)
+    gc.collect()
+    print("resident", gc.mem_alloc() - a)
+"""
+
+
+def resident(wd, tree, interp=None):
+    """Bytes each RESIDENT group holds after import: [(label, bytes)]."""
+    script = os.path.join(wd, "resident.py")
+    with open(script, "w") as f:
+        f.write(RESIDENT_SCRIPT)
+    env = dict(os.environ, MICROPYPATH=os.path.join(os.path.abspath(tree), "lib") + ":.frozen")
+    cmd = [interp or fwdemo.micropython(), "-X", "heapsize=512k", script]
+    out = subprocess.run(cmd, input="|".join(g for _, g in RESIDENT), capture_output=True, text=True,
+                         timeout=60, env=env, cwd=tree).stdout
+    sizes = [int(l.split()[1]) for l in out.splitlines() if l.startswith("resident ")]
+    if len(sizes) != len(RESIDENT):
+        raise SystemExit("measuring the resident code failed:\n" + out[-2000:])
+    return [(label, n) for (label, _), n in zip(RESIDENT, sizes)]
+
+
+def print_resident(wd, tree, frozen):
+    """The table that shows where a press's heap goes: code loaded from .mpy lives in RAM,
+    frozen code in flash (only its module objects and classes are in RAM)."""
+    mpy = resident(wd, tree)
+    fro = resident(wd, fwdemo.build_tree(os.path.join(wd, "frozen-resident"), frozen=True), frozen) if frozen else None
+    rows = []
+    for i, (label, n) in enumerate(mpy):
+        rows.append([label, "%.1f KB" % (n / 1024), "%.1f KB" % (fro[i][1] / 1024) if fro else "-"])
+    rows.append(["all of it", "%.1f KB" % (sum(n for _, n in mpy) / 1024),
+                 "%.1f KB" % (sum(n for _, n in fro) / 1024) if fro else "-"])
+    print("\n  what stays loaded through the presses: KB held after import (a fresh interpreter, "
+          "a full collection after each group)")
+    table(["loaded for the presses", ".mpy", "frozen"], rows)
+    return {label: n for label, n in mpy}
+
+
 def frozen_port(given=None):
     """(binary, None) of a MicroPython with the firmware frozen in, or (None, why there is none)."""
     if given:
@@ -151,6 +204,7 @@ def bench_memory(wd, tree, frozen=None, why_not="", lo=32, hi=160):
         print("  frozen: %s, a unix port with firmware/manifest.py frozen in" % frozen)
     else:
         print("  frozen: skipped (%s)" % why_not)
+    print_resident(wd, tree, frozen)
     return rows
 
 

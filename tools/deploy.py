@@ -109,7 +109,7 @@ def package_items(src, dst, target, build):
                 continue
             out = os.path.join(build, pkg, rel[:-3] + ".mpy")
             os.makedirs(os.path.dirname(out), exist_ok=True)
-            mpybuild.compile_file(path, out, "%s/%s" % (pkg, rel), target["march"])
+            mpybuild.compile_file(path, out, mpybuild.module_name(pkg, rel), target["march"])
             with open(out, "rb") as f:
                 items.append(Item("%s/%s" % (dst, rel[:-3] + ".mpy"), f.read(), "%s/%s (compiled)" % (src, rel)))
     return items
