@@ -162,6 +162,37 @@ def print_resident(wd, tree, frozen):
     return {label: n for label, n in mpy}
 
 
+NAMES_SCRIPT = """import sys, micropython
+sys.argv.pop(0)
+import main
+rc = main.main(sys.argv)
+micropython.qstr_info()
+sys.exit(rc)
+"""
+NAMES = re.compile(r"n_qstr=(\d+)")
+
+
+def names_interned(wd, tree, seed):
+    """How many names a run from .mpy interns (micropython.qstr_info()): with the token store
+    `seed` (a warm boot), or with none (a first login), then the memory presses."""
+    with open(os.path.join(tree, "names.py"), "w") as f:
+        f.write(NAMES_SCRIPT)
+    d = os.path.join(wd, "names")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    cfg = os.path.join(d, "config.json")
+    shutil.copy(os.path.join(wd, "seed", "config.json"), cfg)
+    if seed:
+        shutil.copy(seed, os.path.join(d, "tokens.json"))
+    cmd, cwd, env = fwdemo.command(cfg, tree, None, "512k")
+    cmd.insert(cmd.index("main.py"), "names.py")
+    p = subprocess.run(cmd, input=MEMORY_PRESSES, capture_output=True, text=True, timeout=60, cwd=cwd, env=env)
+    m = NAMES.search(p.stdout)
+    if p.returncode or not m:
+        raise SystemExit("counting the interned names failed:\n" + (p.stdout + p.stderr)[-2000:])
+    return int(m.group(1))
+
+
 def frozen_port(given=None):
     """(binary, None) of a MicroPython with the firmware frozen in, or (None, why there is none)."""
     if given:
@@ -188,6 +219,8 @@ def bench_memory(wd, tree, frozen=None, why_not="", lo=32, hi=160):
             seed = os.path.join(seed_dir, "tokens.json")
             kept = os.path.join(wd, "seed-tokens.json")
             shutil.copy(seed, kept)
+            if interp is None:  # from .mpy, where names take heap
+                names = [names_interned(wd, where, kept), names_interned(wd, where, None)]
             for label, tokens in (("boot with stored tokens, click -> toggle by name, hold -> dim", kept),
                                   ("first login on the device, then the same presses", None)):
                 t = time.monotonic()
@@ -204,6 +237,10 @@ def bench_memory(wd, tree, frozen=None, why_not="", lo=32, hi=160):
         print("  frozen: %s, a unix port with firmware/manifest.py frozen in" % frozen)
     else:
         print("  frozen: skipped (%s)" % why_not)
+    print("  names interned from .mpy (micropython.qstr_info()): warm boot + presses %d, first login + "
+          "presses %d. MicroPython 1.29 keeps them in tables that double: 20, 40, 80, 160 and 320 entries\n"
+          "  (620 names), then 640 more in one ~7 KB block; a run that passes 620 mid-press needs about 24k "
+          "more heap (firmware/README.md)" % tuple(names))
     print_resident(wd, tree, frozen)
     return rows
 
