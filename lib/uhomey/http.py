@@ -106,7 +106,6 @@ class Http:
         deadline = ticks_add(ticks_ms(), int((timeout or self.timeout) * 1000))
         if isinstance(body, str):
             body = body.encode()
-        head = self._head(method, host, port, scheme, target, headers, body)
         for attempt in (0, 1):
             conn = self._conns.get(origin)
             if conn is not None and (conn.busy or conn.stale()):
@@ -119,7 +118,9 @@ class Http:
             conn.busy = True
             self.requests += 1
             try:
-                conn.send(head, body)
+                # the head is made as it is sent, and is garbage before the answer is read
+                # (not held through a first press's peak: warm .mpy minimum 48.25k -> 47.75k)
+                conn.send(self._head(method, host, port, scheme, target, headers, body), body)
                 r = Response(self, conn, origin, path, method)
             except (OSError, EOFError) as e:
                 self._drop(origin, conn)
