@@ -106,7 +106,6 @@ class Http:
         deadline = ticks_add(ticks_ms(), int((timeout or self.timeout) * 1000))
         if isinstance(body, str):
             body = body.encode()
-        head = self._head(method, host, port, scheme, target, headers, body)
         for attempt in (0, 1):
             conn = self._conns.get(origin)
             if conn is not None and (conn.busy or conn.stale()):
@@ -119,7 +118,9 @@ class Http:
             conn.busy = True
             self.requests += 1
             try:
-                conn.send(head, body)
+                # the head is made as it is sent, and is garbage before the answer is read
+                # (not held through a first press's peak: warm .mpy minimum 48.25k -> 47.75k)
+                conn.send(self._head(method, host, port, scheme, target, headers, body), body)
                 r = Response(self, conn, origin, path, method)
             except (OSError, EOFError) as e:
                 self._drop(origin, conn)
@@ -162,7 +163,6 @@ class Response:
         self.path = path
         self._chunked = False
         self._left = -1  # bytes left in the body or the current chunk; -1 = until close
-        self._done = False
         self._chunks = 0
         self._read_head()
         self._frame(method)
@@ -271,12 +271,12 @@ class Response:
 
     def readinto(self, mv):
         """Fill up to len(mv) bytes of body; 0 at the end."""
-        if self._done:
+        if self._conn is None:  # the answer is over
             return 0
         try:
             if self._chunked and not self._left:
                 self._next_chunk()
-                if self._done:
+                if self._conn is None:
                     return 0
             if 0 <= self._left < len(mv):
                 mv = mv[:self._left]
@@ -337,15 +337,19 @@ class Response:
             raise ProtocolError.of("json_unparsable", self.where())
 
     def _finish(self):
-        if not self._done:
-            self._done = True
-            self._conn.busy = False
+        """The answer is over: its connection is let go (kept alive, or dropped when the answer
+        ends it), and None says so (no done flag: an 11th attribute grew the map at the warm
+        boot's tightest moment; warm .mpy minimum 49.0k -> 48.25k)."""
+        conn = self._conn
+        if conn is not None:
+            self._conn = None
+            conn.busy = False
             if not self._keep:
-                self._http._drop(self.origin, self._conn)
+                self._http._drop(self.origin, conn)
 
     def close(self):
         """Done with this response: drain a small rest so the connection stays usable."""
-        if self._done:
+        if self._conn is None:
             return
         if self._keep and (self._chunked or self._left <= _DRAIN):
             mv = memoryview(bytearray(128))
