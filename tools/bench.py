@@ -461,12 +461,11 @@ class Prober:
 
     def once(self, kb, keep=True):
         d = fresh_dir(os.path.join(self.wd, "%s-%dk" % (self.label, kb)))
-        cfg = os.path.join(d, "config.json")
-        shutil.copy(self.config, cfg)
+        device_files(self.config, d)
         if self.tokens_seed:
             shutil.copy(self.tokens_seed, os.path.join(d, "tokens.json"))
         t = time.monotonic()
-        r = run_build(HEAP_CODE % (cfg, NAME, OK), self.build, "%dk" % kb, self.timeout)
+        r = run_build(HEAP_CODE % ("config.json", NAME, OK), self.build, "%dk" % kb, self.timeout, cwd=d)
         dt = time.monotonic() - t
         passed = r.rc == 0 and OK in r.out
         tail = "" if passed else "\n".join((r.out + r.err).strip().splitlines()[-4:])
@@ -477,15 +476,31 @@ class Prober:
         return passed, tail, dt
 
 
-def run_build(code, build, heapsize, timeout):
+def device_files(config, d):
+    """The probe's files laid out as on a board: config.json, tokens.json and ca.der side by side,
+    named by those short relative names. The config's paths are kept in RAM, so a probe under
+    the checkout's own long path (which differs from machine to machine) would need more heap,
+    and a different amount on every machine, than a board with its /config.json does."""
+    with open(config) as f:
+        cfg = json.load(f)
+    cas = cfg.get("tls", {}).get("ca")
+    if cas:
+        shutil.copy(cas[0] if isinstance(cas, list) else cas, os.path.join(d, "ca.der"))
+        cfg["tls"]["ca"] = "ca.der"
+    cfg["tokens"] = "tokens.json"
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(cfg, f)
+
+
+def run_build(code, build, heapsize, timeout, cwd=None):
     """Run code under MicroPython with uhomey as `build` holds it: {"path": [folders]} on the pinned
     binary (lib/ last on the path), or {"binary": a port with uhomey frozen in} (nothing on the path)."""
     if not build.get("binary"):
-        return run_mpy(code, heapsize=heapsize, timeout=timeout, path=build["path"])
+        return run_mpy(code, heapsize=heapsize, timeout=timeout, path=build["path"], cwd=cwd)
     cmd = [build["binary"], "-X", "heapsize=%s" % heapsize, "-c", code]
     env = dict(os.environ, MICROPYPATH=".frozen")
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
     except subprocess.TimeoutExpired:
         return MpyResult(-9, "", "[killed after %ss]" % timeout)
     return MpyResult(p.returncode, p.stdout, p.stderr)
