@@ -63,7 +63,12 @@ def keep(a, data, **more):
 
 def exchange_code(a, code, hid):
     """Step 4 of the password login: the code (login.py) exchanged for tokens at once, kept."""
-    data = token_request(a, (("grant_type", "authorization_code"), ("code", code)), "exchanging the login code")
+    try:
+        data = token_request(a, (("grant_type", "authorization_code"), ("code", code)), "exchanging the login code")
+    except AuthError as e:
+        if e.status in (400, 401, 403) and e.code != "invalid_grant":  # an expired code is no refusal
+            a.login_refused = (a.clock(), e)  # (login.login) no new password login for a while
+        raise
     more = {}
     if hid and hid != a.store.get("homey_id"):  # another Homey than the stored one: forget its address
         more = {"homey_id": hid, "homey_url": None, "homey_urls": None, "homey_session": None, "names": None,

@@ -3,16 +3,35 @@
 # (athom.py exchanges it for tokens, step 4). It runs only when there is no
 # usable refresh token, once in a device's life if all goes well:
 # auth.Cloud.login loads it with consent.py for that and drops them again
-# after.
+# before athom.py exchanges the code.
 from . import log
+from .compat import const, ticks_diff
 from .consent import CookieJar, choose_homey, code_from, consent_inputs, jwt_homey
 from .errors import AuthError, ProtocolError, login_error, status_error
 from .form import quote, urlencode
 from .http import origin_of
 
+_REFUSED_PAUSE_MS = const(900000)  # no second try with a password Athom just refused: 15 min
 _FORM = (("Content-Type", "application/x-www-form-urlencoded"),)
 _HTML = (("Accept", "text/html,application/json"),)
 _REDIRECT = (301, 302, 303, 307, 308)
+
+
+def login(a):
+    """Steps 1-3 for the Cloud session `a` (auth.Cloud.login): (login code, homey id). A password
+    Athom refused is not sent again for _REFUSED_PAUSE_MS (athom.exchange_code keeps that
+    record for the code's exchange)."""
+    now = a.clock()
+    if a.login_refused is not None and ticks_diff(now, a.login_refused[0]) < _REFUSED_PAUSE_MS:
+        raise a.login_refused[1]
+    if a.athom["api_url"].startswith("https:"):
+        a.http.context()  # the TLS context's blocks first, while the heap is still whole
+    try:
+        return password_login(a.http, a.cfg)
+    except AuthError as e:
+        if e.status in (400, 401, 403):
+            a.login_refused = (now, e)
+        raise
 
 
 def password_login(http, cfg):
