@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -104,7 +105,7 @@ def memory_probe(sim, wd, tree, seed, interp=None, realtime=False):
             ok = ok and (not realtime or "realtime: up" in out)
             ok = ok and "dropped" not in out and "MemoryError" not in out
             if not ok:
-                why = [l for l in out.splitlines() if "MemoryError" in l or " E " in l] or out.splitlines()[-1:]
+                why = [l for l in out.splitlines() if "MemoryError" in l or " E " in l or "out of memory" in l] or out.splitlines()[-1:]
                 return False, why[0].strip().split("): ", 1)[-1]  # the error, not the press it hit
         return True, ""
     return probe
@@ -353,7 +354,14 @@ def main(argv=None):
     res = {}
     if args.only in (None, "memory"):
         frozen, why_not = frozen_port(args.frozen)
-        res["memory"] = bench_memory(args.workdir, tree, frozen, why_not)
+        # Under one fixed-length temporary path: module file names and the config's paths are
+        # kept in RAM, so under the checkout's own path the heap would differ between machines.
+        short = tempfile.mkdtemp(prefix="uhomey-")
+        try:
+            print("  memory runs under %s (one path length on every machine)" % short)
+            res["memory"] = bench_memory(short, fwdemo.build_tree(os.path.join(short, "board")), frozen, why_not)
+        finally:
+            shutil.rmtree(short, ignore_errors=True)
     if args.only in (None, "feel"):
         res["feel"], res["latencies_ms"] = bench_feel(args.workdir, tree, 5 if args.quick else 12)
     if args.json:
