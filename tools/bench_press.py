@@ -173,16 +173,16 @@ sys.exit(rc)
 NAMES = re.compile(r"n_qstr=(\d+)")
 
 
-def names_interned(wd, tree, seed):
-    """How many names a run from .mpy interns (micropython.qstr_info()): with the token store
-    `seed` (a warm boot), or with none (a first login), then the memory presses."""
+def names_interned(wd, tree, config, seed):
+    """How many names a run from .mpy interns (micropython.qstr_info()): with `config`, and the
+    token store `seed` (a warm boot) or none (a first login), then the memory presses."""
     with open(os.path.join(tree, "names.py"), "w") as f:
         f.write(NAMES_SCRIPT)
     d = os.path.join(wd, "names")
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     cfg = os.path.join(d, "config.json")
-    shutil.copy(os.path.join(wd, "seed", "config.json"), cfg)
+    shutil.copy(config, cfg)
     if seed:
         shutil.copy(seed, os.path.join(d, "tokens.json"))
     cmd, cwd, env = fwdemo.command(cfg, tree, None, "512k")
@@ -207,6 +207,7 @@ def bench_memory(wd, tree, frozen=None, why_not="", lo=32, hi=160):
     if frozen:
         builds.append(("frozen", fwdemo.build_tree(os.path.join(wd, "frozen"), frozen=True), frozen))
     rows = []
+    names = None  # (warm, first login): counted on the .mpy tree, where names take heap
     with Simulator(workdir=os.path.join(wd, "sim")) as sim:
         for build, where, interp in builds:
             seed_dir = os.path.join(wd, "seed")
@@ -220,8 +221,8 @@ def bench_memory(wd, tree, frozen=None, why_not="", lo=32, hi=160):
             seed = os.path.join(seed_dir, "tokens.json")
             kept = os.path.join(wd, "seed-tokens.json")
             shutil.copy(seed, kept)
-            if interp is None:  # from .mpy, where names take heap
-                names = [names_interned(wd, where, kept), names_interned(wd, where, None)]
+            if interp is None:
+                names = (names_interned(wd, where, cfg, kept), names_interned(wd, where, cfg, None))
             for label, tokens in (("boot with stored tokens, click -> toggle by name, hold -> dim", kept),
                                   ("first login on the device, then the same presses", None)):
                 t = time.monotonic()
@@ -238,10 +239,11 @@ def bench_memory(wd, tree, frozen=None, why_not="", lo=32, hi=160):
         print("  frozen: %s, a unix port with firmware/manifest.py frozen in" % frozen)
     else:
         print("  frozen: skipped (%s)" % why_not)
-    print("  names interned from .mpy (micropython.qstr_info()): warm boot + presses %d, first login + "
-          "presses %d. MicroPython 1.29 keeps them in tables that double: 20, 40, 80, 160 and 320 entries\n"
-          "  (620 names), then 640 more in one ~7 KB block; a run that passes 620 mid-press needs about 24k "
-          "more heap (firmware/README.md)" % tuple(names))
+    if names:
+        print("  names interned from .mpy (micropython.qstr_info()): warm boot + presses %d, first login + "
+              "presses %d. MicroPython 1.29 keeps them in tables that double: 20, 40, 80, 160 and 320 "
+              "entries\n  (620 names), then 640 more in one ~7 KB block; a run that passes 620 mid-press "
+              "needs about 24k more heap (firmware/README.md)" % names)
     print_resident(wd, tree, frozen)
     return rows
 
