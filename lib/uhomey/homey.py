@@ -1,15 +1,9 @@
-# uhomey.Homey, the session users hold, and the press path: h.get / h.set /
-# h.toggle / h.dim_step by id or by a name confirmed this boot, one request
-# each when the value is known. Requests go through call() (session renewal,
-# rediscovery); values this client set or read are trusted for fresh_ms, and
-# with homey.realtime the values the Homey pushes while its link is up (live.LiveHomey,
-# this class with h.live: none of the link's names are loaded by a session without it).
-#
-# Device lookups and listings (devices.py with jwalk.py, and lists.py when a
-# name is new) run through run_and_unload: a lookup streams a list of up to
-# ~2 MB and its code is not needed again until a name is new or moved, so it
-# is dropped after. Flows, variables and webhooks (lists.py) and hold-to-dim
-# (dim.py) stay loaded once used: a button repeats them.
+# uhomey.Homey, the session users hold, and the press path: get / set / toggle /
+# dim_step by id or by a name confirmed this boot, one request when the value is
+# known (set or read within fresh_ms; with homey.realtime, pushed: live.LiveHomey).
+# Requests go through call() (session renewal, rediscovery). Name lookups
+# (devices.py, jwalk.py, lists.py) are loaded per lookup and dropped; flows,
+# variables, webhooks (lists.py) and hold-to-dim (dim.py) stay once used.
 from .compat import collect, const, run_and_unload, ticks_add, ticks_diff, ticks_ms
 from .errors import HomeyError, NotFound, OutOfMemory, ProtocolError, Rejected, Unreachable, status_error
 
@@ -68,10 +62,11 @@ class Homey:
     # ---- requests ----------------------------------------------------------------------
 
     def call(self, method, path, body=None, what="calling the Homey", timeout=None):
-        """One request under {homey}/api/manager/. A 401 gets one new session. An address that
-        cannot be connected to (nothing was sent) or where another Homey answers passes the
-        request on to the Homey's next address (auth.rediscover), inside the same deadline.
-        Returns the Response."""
+        """One request under {homey}/api/manager/; the Response. A 401 gets one new session; an
+        address that cannot be reached (nothing sent) or where another Homey answers passes
+        the request to the Homey's next address (auth.rediscover), inside the same deadline."""
+        if self._reserve is None:
+            self._reserve = bytearray(_RESERVE)  # spent by the last OutOfMemory: set aside again
         auth = self.auth
         renewed = False
         deadline = ticks_add(ticks_ms(), int((timeout or self.http.timeout) * 1000))
@@ -114,10 +109,12 @@ class Homey:
         self.auth.renew()
 
     def tend(self):
-        """For the firmware's idle loop, never a press: while calls go to a fallback address
-        (the LAN one stopped answering), go back to the LAN address once its ping answers,
-        checked at most once a minute (auth.tend); a comparison when nothing is due."""
-        return self._guard("tend", self.auth.tend)
+        """For the firmware's idle loop, never a press: back to the LAN address from a fallback
+        once its ping answers, checked at most once a minute (auth.tend)."""
+        try:
+            return self.auth.tend()
+        except MemoryError:
+            raise self._out_of_memory("tend")
 
     def _save(self, **kw):
         """A store update that may fail (a full flash) without failing the call: it is a cache."""
@@ -129,9 +126,8 @@ class Homey:
             log.warning("%s", e)
 
     def _ok(self, r, what):
-        """A write's answer, read to its end: JSON, or nothing. Anything else (a proxy's HTML
-        page, a body cut short, badly framed or that never ends) leaves the write in doubt:
-        the Homey may or may not have applied it, and the caller must not take it as done."""
+        """A write's answer, read to its end: JSON, or nothing. Anything else (a proxy's page, a
+        body cut short or badly framed) leaves the write in doubt: it may or may not be applied."""
         import json
 
         try:
@@ -162,8 +158,7 @@ class Homey:
         return hit[0] if hit else self._read(did, cap)
 
     def _learn(self, d):
-        """Keep a device's capability metadata and current values from a read of it (jwalk's
-        dict: {"id", "name", ..., "caps": {cap: {type, setable, min, max, value}}})."""
+        """Keep a device's capability metadata and values from a read of it (jwalk's dict)."""
         caps = d["caps"]
         if caps is None:
             return
@@ -191,17 +186,17 @@ class Homey:
             raise Rejected.of("device_not_given")
         return self._checked.get(device) or run_and_unload("devices", "resolve", self, device)
 
-    def _retry_renamed(self, device, fn):
-        """Run fn(id); a device known by name that vanished is looked up once more."""
+    def _retry_renamed(self, device, fn, *args):
+        """Run fn(id, *args); a device known by name that vanished is looked up once more."""
         did = self._resolve(device)
         try:
-            return fn(did)
+            return fn(did, *args)
         except NotFound as e:
             # Only the Homey's own 404 means the id is gone; uhomey's checks say status 0.
             if e.status != 404 or is_uuid(device) or device not in self._checked:
                 raise
             self._forget_name(device)
-            return fn(self._resolve(device))
+            return fn(self._resolve(device), *args)
 
     def _read(self, did, cap):
         meta = self._meta.get(did)
@@ -252,66 +247,79 @@ class Homey:
         return value
 
     # ---- the public calls --------------------------------------------------------------
+    # Each is one try, so running out of RAM anywhere in it, its first allocation included (a
+    # bound method, an argument tuple, an import), is an OutOfMemory, never a raw MemoryError.
 
-    def _guard(self, name, fn, *args):
-        """fn(*args) for the public call `name`. Running out of RAM in it is an OutOfMemory
-        error, raised after the session dropped what it holds (its connection, the values it
-        remembers, a small reserve kept for this), so a firmware's loop goes on: the next
-        call reconnects."""
+    def _out_of_memory(self, name):
+        """The error for the public call `name` that ran out of RAM, once the session dropped
+        what it holds (connection, values, reserve): the next call starts afresh."""
+        self._reserve = None
+        self.http.close()
+        self._last.clear()
+        self._meta.clear()
+        collect()
         try:
-            if self._reserve is None:
-                self._reserve = bytearray(_RESERVE)  # spent on the last one: set aside again
-            return fn(*args)
+            return OutOfMemory.of("out_of_memory", name)
         except MemoryError:
-            self._reserve = None
-            self.http.close()
-            self._last.clear()
-            self._meta.clear()
-            collect()
-            try:
-                e = OutOfMemory.of("out_of_memory", name)
-            except MemoryError:
-                e = OutOfMemory(name)
-            raise e
+            return OutOfMemory(name)
 
     def get(self, device, capability="onoff"):
         """The capability's value, asked of the Homey every time."""
-        return self._guard("get", self._retry_renamed, device, lambda did: self._read(did, capability))
+        try:
+            return self._retry_renamed(device, self._read, capability)
+        except MemoryError:
+            raise self._out_of_memory("get")
 
     def set(self, device, capability, value):
         """Set a capability; returns the value the Homey accepted."""
-        return self._guard("set", self._retry_renamed, device, lambda did: self._write(did, capability, value))
+        try:
+            return self._retry_renamed(device, self._write, capability, value)
+        except MemoryError:
+            raise self._out_of_memory("set")
 
     def toggle(self, device, capability="onoff"):
         """Flip an on/off capability; one request when this client knows the value. Returns the new value."""
+        try:
+            return self._retry_renamed(device, self._flip, capability, device)
+        except MemoryError:
+            raise self._out_of_memory("toggle")
 
-        def flip(did):
-            cur = self._known(did, capability)
-            if not isinstance(cur, bool):
-                if cur is not None:
-                    raise Rejected.of("toggle_not_on_off", capability, device, cur)
-                cur = False
-            return self._write(did, capability, not cur)
-
-        return self._guard("toggle", self._retry_renamed, device, flip)
+    def _flip(self, did, capability, device):
+        cur = self._known(did, capability)
+        if not isinstance(cur, bool):
+            if cur is not None:
+                raise Rejected.of("toggle_not_on_off", capability, device, cur)
+            cur = False
+        return self._write(did, capability, not cur)
 
     def dim_step(self, device, delta, capability="dim"):
-        """Hold-to-dim: move dim by delta, clamped to 0..1; dimming up from off turns the device
-        on, starting from dark. Returns the new level (dim.py, loaded by the first use)."""
+        """Hold-to-dim: dim moved by delta within 0..1 (up from off: on, from dark); the new
+        level (dim.py, loaded by the first use)."""
+        try:
+            return self._retry_renamed(device, self._dim, delta, capability)
+        except MemoryError:
+            raise self._out_of_memory("dim_step")
+
+    def _dim(self, did, delta, capability):
         from .dim import step
 
-        return self._guard("dim_step", self._retry_renamed, device, lambda did: step(self, did, delta, capability))
+        return step(self, did, delta, capability)
 
     def devices(self, match=None):
         """[(id, name, zone, class)] of every device, or of those whose name contains match."""
-        return self._guard("devices", run_and_unload, "lists", "devices", self, match)
+        try:
+            return run_and_unload("lists", "devices", self, match)
+        except MemoryError:
+            raise self._out_of_memory("devices")
 
     def homeys(self):
-        """[(id, name, platform, model)] of the Athom account's Homeys ([] with a Homey Pro's
-        API key, which belongs to no account)."""
+        """[(id, name, platform, model)] of the Athom account's Homeys ([] with an API key)."""
         if self.auth.mode != "cloud":
             return []
-        return self._guard("homeys", run_and_unload, "athom", "account_homeys", self.auth)
+        try:
+            return run_and_unload("athom", "account_homeys", self.auth)
+        except MemoryError:
+            raise self._out_of_memory("homeys")
 
     def forget(self):
         """Drop every cached name, id and value (after renaming things in the Homey app)."""
@@ -322,27 +330,42 @@ class Homey:
 
     def trigger(self, flow):
         """Start a flow (basic or advanced) by id or exact name."""
-        from .lists import trigger
+        try:
+            from .lists import trigger
 
-        return self._guard("trigger", trigger, self, flow)
+            return trigger(self, flow)
+        except MemoryError:
+            raise self._out_of_memory("trigger")
 
     def flows(self):
         """[(id, name, kind)] of every flow."""
-        return self._guard("flows", run_and_unload, "lists", "flows", self)
+        try:
+            return run_and_unload("lists", "flows", self)
+        except MemoryError:
+            raise self._out_of_memory("flows")
 
     def variable(self, name):
         """A logic variable's value, by id or exact name."""
-        from .lists import variable
+        try:
+            from .lists import variable
 
-        return self._guard("variable", variable, self, name)
+            return variable(self, name)
+        except MemoryError:
+            raise self._out_of_memory("variable")
 
     def set_variable(self, name, value):
-        from .lists import set_variable
+        try:
+            from .lists import set_variable
 
-        return self._guard("set_variable", set_variable, self, name, value)
+            return set_variable(self, name, value)
+        except MemoryError:
+            raise self._out_of_memory("set_variable")
 
     def webhook(self, event, tag=None):
         """Call the Homey's logic webhook `event` (no authentication involved)."""
-        from .lists import webhook
+        try:
+            from .lists import webhook
 
-        return self._guard("webhook", webhook, self, event, tag)
+            return webhook(self, event, tag)
+        except MemoryError:
+            raise self._out_of_memory("webhook")
